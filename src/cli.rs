@@ -1,0 +1,95 @@
+//! The command-line interface: the user-facing contract of `roadmap`.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "roadmap",
+    version,
+    about = "From Node.js beginner to senior backend engineer: graded, hands-on exercises in your terminal."
+)]
+pub struct Cli {
+    /// Read the course from this folder (holding a curriculum.toml) instead of the built-in one.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub curriculum: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the current exercise and grade it on every save (the default).
+    Watch,
+    /// Create a learner workspace.
+    Init(InitArgs),
+    /// Grade one exercise (the current one when omitted).
+    Run { exercise: Option<String> },
+    /// Show the next hint of an exercise (the current one when omitted).
+    Hint {
+        exercise: Option<String>,
+        /// Show every hint at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Restore an exercise's starter files.
+    Reset {
+        exercise: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Write the reference solution under solutions/ (only after you passed).
+    Solution { exercise: String },
+    /// Show how far you are.
+    Progress {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List phases and exercises with their status.
+    List {
+        /// Plain text, no colours (the default when piped).
+        #[arg(long)]
+        plain: bool,
+    },
+    /// Tools for mentors who write exercises.
+    #[command(subcommand)]
+    Dev(DevCommand),
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the workspace.
+    #[arg(default_value = "node-roadmap")]
+    pub dir: PathBuf,
+    /// Do not run `npm ci` (run it yourself later).
+    #[arg(long)]
+    pub no_install: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Validate the curriculum and prove every starter fails and every solution passes.
+    Check {
+        /// How many suites to run at once (default: the number of cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Check only these exercises.
+        exercises: Vec<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,173 @@
+//! What a command works on: the course, and (for learner commands) the workspace and
+//! its progress, recovered if it was lost or damaged.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::curriculum::{Course, CourseFiles, Exercise, find_curriculum_dir};
+use crate::grade;
+use crate::progress::{Progress, ProgressStore, Recovery};
+use crate::workspace::Workspace;
+
+/// Picks the course: `--curriculum DIR`, else the one the workspace was created from,
+/// else a `curriculum.toml` at or above the current folder, else the built-in one.
+pub fn course_files(
+    flag: Option<&Path>,
+    workspace: Option<&Workspace>,
+    cwd: &Path,
+) -> Result<CourseFiles> {
+    if let Some(dir) = flag {
+        if !dir.join("curriculum.toml").is_file() {
+            bail!("{} holds no curriculum.toml", dir.display());
+        }
+        return Ok(CourseFiles::Disk(absolute(dir)?));
+    }
+    if let Some(ws) = workspace {
+        return Ok(ws.course_files());
+    }
+    Ok(find_curriculum_dir(cwd).map_or(CourseFiles::Embedded, CourseFiles::Disk))
+}
+
+pub fn open_course(files: CourseFiles) -> Result<Course> {
+    Course::open(files).map_err(anyhow::Error::new)
+}
+
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
+
+/// A learner command's world.
+pub struct Learner {
+    pub course: Course,
+    pub workspace: Workspace,
+    pub store: ProgressStore,
+    pub progress: Progress,
+}
+
+impl Learner {
+    pub fn open(flag: Option<&Path>) -> Result<Learner> {
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        let Some(workspace) = Workspace::find(&cwd)? else {
+            bail!(
+                "{} is not inside a roadmap workspace. Create one with `roadmap init` (then `cd node-roadmap`), or `cd` into yours",
+                cwd.display()
+            );
+        };
+        let course = open_course(course_files(flag, Some(&workspace), &cwd)?)?;
+        let store = ProgressStore::new(workspace.progress_path());
+        let (progress, recovery) = store.load()?;
+        let mut learner = Learner {
+            course,
+            workspace,
+            store,
+            progress,
+        };
+        if let Some(recovery) = recovery {
+            learner.recover(recovery)?;
+        }
+        Ok(learner)
+    }
+
+    /// Rebuilds lost progress by re-checking every exercise the learner has changed.
+    /// Untouched exercises cannot have been passed, so they are not graded.
+    fn recover(&mut self, recovery: Recovery) -> Result<()> {
+        let touched: Vec<&Exercise> = self
+            .course
+            .curriculum
+            .exercises
+            .iter()
+            .filter(|e| self.workspace.is_touched(&self.course.files, e))
+            .collect();
+        match &recovery {
+            Recovery::Missing if touched.is_empty() => return Ok(()),
+            Recovery::Missing => eprintln!(
+                "roadmap: {} is missing; rebuilding it by re-checking the {} exercise(s) you changed…",
+                self.store.path().display(),
+                touched.len()
+            ),
+            Recovery::Corrupt { reason, moved_to } => eprintln!(
+                "roadmap: {} could not be read ({reason}). It was moved to {} so nothing is lost; rebuilding progress by re-checking the {} exercise(s) you changed…",
+                self.store.path().display(),
+                moved_to.display(),
+                touched.len()
+            ),
+        }
+        let reports = grade::parallel(&touched, grade::default_jobs(), |e| {
+            grade::grade(&self.course, &self.workspace, e, |_| {})
+        });
+        let mut progress = Progress::default();
+        let mut done = 0;
+        for (exercise, report) in touched.iter().zip(reports) {
+            let report = report?;
+            progress.record(&exercise.id, report.status.label(), report.status.is_pass());
+            done += usize::from(report.status.is_pass());
+        }
+        progress.current = self.next_pending(&progress, None);
+        self.store.replace(&progress)?;
+        eprintln!("roadmap: progress rebuilt: {done} exercise(s) done.");
+        self.progress = progress;
+        Ok(())
+    }
+
+    /// The first exercise not done, searching after `after` first and then from the start.
+    pub fn next_pending(&self, progress: &Progress, after: Option<&str>) -> Option<String> {
+        let all = &self.course.curriculum.exercises;
+        let start = after
+            .and_then(|id| self.course.curriculum.index_of(id))
+            .map_or(0, |i| i + 1);
+        all[start..]
+            .iter()
+            .chain(all[..start].iter())
+            .find(|e| !progress.is_done(&e.id))
+            .map(|e| e.id.clone())
+    }
+
+    /// The exercise the learner is on.
+    pub fn current(&self) -> &Exercise {
+        let exercises = &self.course.curriculum.exercises;
+        self.progress
+            .current
+            .as_deref()
+            .and_then(|id| self.course.curriculum.exercise(id))
+            .or_else(|| {
+                self.next_pending(&self.progress, None)
+                    .and_then(|id| self.course.curriculum.exercise(&id))
+            })
+            .unwrap_or(&exercises[0])
+    }
+
+    /// Resolves an exercise named on the command line, or the current one.
+    pub fn exercise(&self, name: Option<&str>) -> Result<&Exercise> {
+        match name {
+            None => Ok(self.current()),
+            Some(name) => find_exercise(&self.course, name),
+        }
+    }
+}
+
+/// Looks an exercise up by id, or by its `<phase>/<id>` path; suggests near misses.
+pub fn find_exercise<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise> {
+    let id = name
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(name);
+    if let Some(e) = course.curriculum.exercise(id) {
+        return Ok(e);
+    }
+    let close: Vec<&str> = course
+        .curriculum
+        .exercises
+        .iter()
+        .map(|e| e.id.as_str())
+        .filter(|c| c.contains(id) || id.contains(*c))
+        .take(3)
+        .collect();
+    if close.is_empty() {
+        bail!("there is no exercise `{name}`; `roadmap list` shows them all")
+    }
+    bail!(
+        "there is no exercise `{name}`; did you mean {}?",
+        close.join(", ")
+    )
+}

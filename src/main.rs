@@ -1,0 +1,29 @@
+//! `roadmap`: graded, hands-on exercises from Node.js beginner to senior backend engineer.
+mod cli;
+mod commands;
+mod context;
+mod curriculum;
+mod grade;
+mod progress;
+mod render;
+mod report;
+mod runner;
+mod services;
+mod signals;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    signals::install();
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
+        Ok(code) => code.into(),
+        Err(error) => {
+            eprintln!("roadmap: {error:#}");
+            commands::Code::Usage.into()
+        }
+    }
+}

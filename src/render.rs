@@ -1,0 +1,2 @@
+//! Renderings of reports and progress for people (the terminal) and machines.
+pub mod human;

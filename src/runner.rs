@@ -1,0 +1,311 @@
+//! Runs one hidden suite against learner code and returns a `Report`.
+//!
+//! The runner never prints. It hands events to whoever listens (the CLI, the watch
+//! view, CI formats) and enforces the limits: a wall-clock deadline after which the
+//! whole process group is killed, and a cap on the output it keeps.
+mod events;
+pub mod node;
+mod process;
+mod tail;
+mod verdict;
+
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::report::{Output, Report, TestResult};
+use events::ReporterEvent;
+pub use process::kill_group;
+use tail::Tail;
+use verdict::{Collector, Ending, Exit};
+
+/// Bytes of the learner's output kept for the report (the tail).
+pub const OUTPUT_CAP: usize = 64 * 1024;
+/// A reporter line longer than this is dropped: ours are far shorter.
+const MAX_EVENT_LINE: usize = 1024 * 1024;
+/// How long to wait for the pipes to drain once the process has exited.
+const DRAIN_GRACE: Duration = Duration::from_millis(300);
+/// How long to wait for the process to be reaped after it was killed.
+const KILL_GRACE: Duration = Duration::from_secs(1);
+
+/// Everything needed to start one run.
+pub struct RunSpec {
+    pub exercise: String,
+    /// The learner's folder: the working directory and `EXERCISE_DIR`.
+    pub exercise_dir: PathBuf,
+    pub command: Command,
+    pub deadline: Duration,
+}
+
+/// What a listener hears while a run goes on.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    TestStarted(String),
+    TestFinished(TestResult),
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Finished(Report),
+    Cancelled,
+}
+
+/// Why a run could not start at all.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "Node.js was not found on PATH: install Node.js 20 or newer (https://nodejs.org, or your package manager) and try again"
+    )]
+    NodeMissing,
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+enum Msg {
+    Event(Box<ReporterEvent>),
+    ReportClosed,
+    OutputClosed,
+    Exited(ExitStatus),
+    #[allow(dead_code)] // Sent by `Canceller`, whose user is the watch loop.
+    Cancel,
+}
+
+/// Cancels a run from another thread (a newer save supersedes it).
+#[derive(Clone)]
+#[allow(dead_code)] // The watch loop is its user; until it lands, the tests are.
+pub struct Canceller(Sender<Msg>);
+
+impl Canceller {
+    #[allow(dead_code)]
+    pub fn cancel(&self) {
+        let _ = self.0.send(Msg::Cancel);
+    }
+}
+
+/// A run in progress.
+pub struct Run {
+    exercise: String,
+    exercise_dir: String,
+    deadline: Duration,
+    pid: u32,
+    started: Instant,
+    tx: Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    tail: Arc<Mutex<Tail>>,
+}
+
+impl Run {
+    pub fn start(spec: RunSpec) -> Result<Run, StartError> {
+        let RunSpec {
+            exercise,
+            exercise_dir,
+            command,
+            deadline,
+        } = spec;
+        let program = command.get_program().to_string_lossy().into_owned();
+        let started = Instant::now();
+        let spawned = process::spawn_in_group(command).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound && program.ends_with("node") {
+                StartError::NodeMissing
+            } else {
+                StartError::Spawn { program, source }
+            }
+        })?;
+        let (tx, rx) = mpsc::channel();
+        let tail = Arc::new(Mutex::new(Tail::new(OUTPUT_CAP)));
+        let pid = spawned.child.id();
+        crate::signals::track(pid);
+
+        let mut child = spawned.child;
+        let waiter = tx.clone();
+        thread::spawn(move || {
+            if let Ok(status) = child.wait() {
+                let _ = waiter.send(Msg::Exited(status));
+            }
+        });
+        let reader = tx.clone();
+        let mut report = spawned.report;
+        thread::spawn(move || {
+            read_lines(&mut report, |line| {
+                if let Some(event) = events::parse_line(line) {
+                    let _ = reader.send(Msg::Event(Box::new(event)));
+                }
+            });
+            let _ = reader.send(Msg::ReportClosed);
+        });
+        let sink = Arc::clone(&tail);
+        let closer = tx.clone();
+        let mut output = spawned.output;
+        thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("tail lock").push(&buf[..n]);
+            }
+            let _ = closer.send(Msg::OutputClosed);
+        });
+
+        Ok(Run {
+            exercise,
+            exercise_dir: exercise_dir.to_string_lossy().into_owned(),
+            deadline,
+            pid,
+            started,
+            tx,
+            rx,
+            tail,
+        })
+    }
+
+    #[allow(dead_code)]
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.tx.clone())
+    }
+
+    /// Waits for the run to end, passing events to `listen` as they come.
+    pub fn wait(self, mut listen: impl FnMut(RunEvent)) -> Outcome {
+        let mut collector = Collector::default();
+        let mut exit = None;
+        let (mut report_closed, mut output_closed, mut timed_out) = (false, false, false);
+        let mut stop_by: Option<Instant> = None;
+        let deadline_at = self.started + self.deadline;
+
+        loop {
+            if exit.is_some() && report_closed && output_closed {
+                break;
+            }
+            let now = Instant::now();
+            let wake = match stop_by {
+                Some(at) => at,
+                None if timed_out => now + KILL_GRACE,
+                None => deadline_at,
+            };
+            match self.rx.recv_timeout(wake.saturating_duration_since(now)) {
+                Ok(Msg::Event(event)) => {
+                    let event = *event;
+                    if let ReporterEvent::Start { name } = &event {
+                        listen(RunEvent::TestStarted(name.clone()));
+                    }
+                    if let Some(result) = collector.push(event) {
+                        listen(RunEvent::TestFinished(result.clone()));
+                    }
+                }
+                Ok(Msg::ReportClosed) => report_closed = true,
+                Ok(Msg::OutputClosed) => output_closed = true,
+                Ok(Msg::Exited(status)) => {
+                    exit = Some(status);
+                    // Whatever the suite or the learner left running in the group goes too.
+                    kill_group(self.pid);
+                    stop_by = Some(Instant::now() + DRAIN_GRACE);
+                }
+                Ok(Msg::Cancel) => {
+                    kill_group(self.pid);
+                    crate::signals::untrack(self.pid);
+                    return Outcome::Cancelled;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if stop_by.is_some_and(|at| Instant::now() >= at) {
+                        break;
+                    }
+                    if !timed_out && exit.is_none() {
+                        timed_out = true;
+                        kill_group(self.pid);
+                        stop_by = Some(Instant::now() + KILL_GRACE);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if exit.is_none() {
+            kill_group(self.pid);
+        }
+        crate::signals::untrack(self.pid);
+
+        let output = {
+            let tail = self.tail.lock().expect("tail lock");
+            Output {
+                text: tail.text(),
+                truncated_bytes: tail.dropped(),
+            }
+        };
+        let exit = match exit {
+            Some(status) => match (status.code(), status.signal()) {
+                (Some(code), _) => Exit::Code(code),
+                (None, Some(signal)) => Exit::Signal(signal),
+                _ => Exit::Unknown,
+            },
+            None => Exit::Unknown,
+        };
+        let ending = Ending {
+            exit,
+            timed_out,
+            deadline: self.deadline,
+            output,
+            duration: self.started.elapsed(),
+        };
+        Outcome::Finished(verdict::verdict(
+            &self.exercise,
+            &self.exercise_dir,
+            collector,
+            ending,
+        ))
+    }
+}
+
+/// Splits a stream into lines without ever holding more than `MAX_EVENT_LINE` bytes of
+/// one: a learner writing a huge line to our descriptor cannot exhaust memory.
+fn read_lines(input: &mut impl Read, mut on_line: impl FnMut(&[u8])) {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut discarding = false;
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(n) = input.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let mut chunk = &buf[..n];
+        while let Some(nl) = chunk.iter().position(|&b| b == b'\n') {
+            if !discarding && pending.len() + nl <= MAX_EVENT_LINE {
+                pending.extend_from_slice(&chunk[..nl]);
+                on_line(&pending);
+            }
+            pending.clear();
+            discarding = false;
+            chunk = &chunk[nl + 1..];
+        }
+        if !discarding {
+            pending.extend_from_slice(chunk);
+            if pending.len() > MAX_EVENT_LINE {
+                pending = Vec::new();
+                discarding = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_across_reads_and_huge_lines_dropped() {
+        let mut data = b"one\ntw".to_vec();
+        data.extend(b"o\n");
+        data.extend(vec![b'x'; MAX_EVENT_LINE + 10]);
+        data.extend(b"\nthree\n");
+        let mut lines = Vec::new();
+        read_lines(&mut data.as_slice(), |l| {
+            lines.push(String::from_utf8_lossy(l).into_owned())
+        });
+        assert_eq!(lines, ["one", "two", "three"]);
+    }
+}

@@ -1,0 +1,121 @@
+// The NDJSON reporter the engine hands to `node --test-reporter`.
+//
+// It writes one JSON object per line straight to the file descriptor named by
+// ROADMAP_REPORT_FD with a synchronous write. A reporter that yields to the
+// `--test-reporter-destination` stream loses its last lines when
+// `--test-force-exit` ends the process, so this one never buffers.
+import { writeSync } from 'node:fs';
+import { inspect } from 'node:util';
+
+const fd = Number(process.env.ROADMAP_REPORT_FD ?? 3);
+const exerciseDir = process.env.EXERCISE_DIR ?? '';
+const MAX_VALUE = 4000;
+
+function emit(event) {
+  writeSync(fd, `${JSON.stringify(event)}\n`);
+}
+
+// Values are rendered by Node's own inspector, so the learner sees `Map(1) { 'a' => 1 }`
+// rather than the `{}` that JSON.stringify would make of it.
+function render(value) {
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : inspect(value, { depth: 6, breakLength: 60, sorted: true, maxArrayLength: 50, maxStringLength: 1000 });
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}
+
+// The first stack frame inside the learner's folder says where their code went wrong.
+function learnerLocation(stack) {
+  if (!exerciseDir || typeof stack !== 'string') return undefined;
+  for (const line of stack.split('\n')) {
+    const at = line.indexOf(exerciseDir);
+    if (at === -1) continue;
+    const rest = line.slice(at + exerciseDir.length + 1).replace(/\)$/, '');
+    if (!rest.startsWith('node_modules')) return rest;
+  }
+  return undefined;
+}
+
+function describeError(error) {
+  const cause = error?.cause ?? error;
+  const out = {
+    kind: error?.failureType ?? 'testCodeFailure',
+    message: String(cause?.message ?? cause ?? 'the test failed'),
+  };
+  if (cause && typeof cause === 'object') {
+    if (cause.code === 'ERR_ASSERTION' && cause.generatedMessage === false) {
+      // The assertion's own diff follows the suite's message; the engine shows a
+      // structured expected/actual instead, so keep only the author's words.
+      const cut = out.message.search(/\n\n?(?:.*!==|\+ actual - expected|Expected values)[\s\S]*$/);
+      if (cut !== -1) out.message = out.message.slice(0, cut).trimEnd();
+    }
+    if ('expected' in cause || 'actual' in cause) {
+      if (cause.code === 'ERR_ASSERTION' && cause.operator !== 'fail') {
+        out.expected = render(cause.expected);
+        out.actual = render(cause.actual);
+        out.operator = cause.operator;
+      }
+    }
+    if (cause.name && cause.name !== 'AssertionError') out.error_name = cause.name;
+    const location = learnerLocation(cause.stack);
+    if (location) out.location = location;
+    if (cause.code !== 'ERR_ASSERTION' && typeof cause.stack === 'string') {
+      out.stack = cause.stack.split('\n').slice(0, 12).join('\n');
+    }
+  }
+  return out;
+}
+
+let ended = false;
+function end() {
+  if (!ended) emit({ event: 'end' });
+  ended = true;
+}
+
+export default async function* reporter(source) {
+  // describe() blocks arrive as tests too; their names prefix the leaf tests' names.
+  const stack = [];
+  for await (const { type, data } of source) {
+    switch (type) {
+      case 'test:start':
+        stack[data.nesting] = data.name;
+        stack.length = data.nesting + 1;
+        emit({ event: 'start', name: stack.slice(0, data.nesting + 1).join(' › ') });
+        break;
+      case 'test:pass':
+      case 'test:fail': {
+        const isSuite = data.details?.type === 'suite';
+        const path = [...stack.slice(0, data.nesting), data.name].join(' › ');
+        if (data.skip !== undefined || data.todo !== undefined) {
+          emit({ event: 'skip', name: path });
+          break;
+        }
+        if (isSuite && type === 'test:pass') break;
+        const event = {
+          event: type === 'test:pass' ? 'pass' : 'fail',
+          name: path,
+          duration_ms: data.details?.duration_ms ?? 0,
+        };
+        if (isSuite) event.suite = true;
+        if (type === 'test:fail') event.error = describeError(data.details?.error);
+        emit(event);
+        break;
+      }
+      case 'test:diagnostic':
+        if (data.nesting === 0 && /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(data.message)) {
+          const [key, value] = data.message.split(' ');
+          emit({ event: 'summary', key, value: Number(value) });
+          // `todo` is the last count Node reports; `--test-force-exit` may end the
+          // process before anything after it, so the run is complete here.
+          if (key === 'todo') end();
+        } else {
+          emit({ event: 'diagnostic', message: data.message });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  end();
+}

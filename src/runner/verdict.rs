@@ -1,0 +1,451 @@
+//! Turns the reporter's events and the way the process ended into a `Report`. Pure
+//! data in, data out: every rule about what counts as pass, fail, error or timeout
+//! lives here and is tested without starting a process.
+use std::time::Duration;
+
+use super::events::{ErrorInfo, ReporterEvent};
+use crate::report::{Failure, Output, Problem, Report, Status, TestResult, TestStatus};
+
+/// Failure kinds that mean an exception escaped the learner's code rather than an
+/// assertion failing: a real server would have crashed.
+const ESCAPED: &[&str] = &["uncaughtException", "unhandledRejection"];
+
+#[derive(Debug, Default)]
+pub struct Collector {
+    tests: Vec<TestResult>,
+    escaped: Option<ErrorInfo>,
+    running: Vec<String>,
+    ended: bool,
+}
+
+impl Collector {
+    /// Records one event; returns the test result it completed, if any.
+    pub fn push(&mut self, event: ReporterEvent) -> Option<&TestResult> {
+        match event {
+            ReporterEvent::Start { name } => {
+                self.running.push(name);
+                None
+            }
+            ReporterEvent::Pass { name, duration_ms } => {
+                self.finish(&name);
+                self.tests.push(TestResult {
+                    name,
+                    status: TestStatus::Pass,
+                    duration: millis(duration_ms),
+                    failure: None,
+                });
+                self.tests.last()
+            }
+            ReporterEvent::Fail {
+                name,
+                duration_ms,
+                suite,
+                error,
+            } => {
+                self.finish(&name);
+                // A describe block "fails" whenever a test inside it does; only a failing
+                // hook of the block itself is news.
+                if suite && error.kind == "subtestsFailed" {
+                    return None;
+                }
+                if ESCAPED.contains(&error.kind.as_str()) && self.escaped.is_none() {
+                    self.escaped = Some(error.clone());
+                }
+                let failure = failure_from(error);
+                self.tests.push(TestResult {
+                    name,
+                    status: TestStatus::Fail,
+                    duration: millis(duration_ms),
+                    failure: Some(failure),
+                });
+                self.tests.last()
+            }
+            ReporterEvent::Skip { name } => {
+                self.finish(&name);
+                None
+            }
+            ReporterEvent::End => {
+                self.ended = true;
+                None
+            }
+            ReporterEvent::Summary { .. } | ReporterEvent::Diagnostic { .. } => None,
+        }
+    }
+
+    fn finish(&mut self, name: &str) {
+        if let Some(i) = self.running.iter().rposition(|n| n == name) {
+            self.running.remove(i);
+        }
+    }
+}
+
+/// How the process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    /// We stopped waiting before the process was reaped (it is being killed).
+    Unknown,
+}
+
+pub struct Ending {
+    pub exit: Exit,
+    pub timed_out: bool,
+    pub deadline: Duration,
+    pub output: Output,
+    pub duration: Duration,
+}
+
+pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending: Ending) -> Report {
+    let Collector {
+        tests,
+        escaped,
+        running,
+        ended,
+    } = collected;
+    let unfinished_test = running.last().cloned();
+    let failed = tests.iter().any(|t| t.status == TestStatus::Fail);
+    let output_location = || find_location(&ending.output.text, exercise_dir);
+
+    let (status, problem) = if ending.timed_out {
+        let what = unfinished_test
+            .as_deref()
+            .map(|t| format!(" while running `{t}`"))
+            .unwrap_or_default();
+        let message = format!(
+            "stopped after {}{what}: look for an infinite loop, or a promise or callback that never completes",
+            humantime::format_duration(ending.deadline)
+        );
+        (
+            Status::Timeout,
+            Some(Problem {
+                message,
+                location: None,
+                fix: None,
+            }),
+        )
+    } else if ending.output.text.contains("bad option: --test-force-exit") {
+        let message = "this Node.js is too old: roadmap needs Node.js 20.14 or newer (`node --version` shows yours)".to_string();
+        (
+            Status::Error,
+            Some(Problem {
+                message,
+                location: None,
+                fix: None,
+            }),
+        )
+    } else if let Some(error) = escaped {
+        let message = format!(
+            "an exception escaped your code (it would crash a real server): {}",
+            first_line(&error.message)
+        );
+        (
+            Status::Error,
+            Some(Problem {
+                message,
+                location: error.location.clone(),
+                fix: None,
+            }),
+        )
+    } else if !ended {
+        let message = match (ending.exit, tests.is_empty(), &unfinished_test) {
+            (Exit::Code(_), true, None) => match error_line(&ending.output.text) {
+                Some(line) => format!("your code failed to load: {line}"),
+                None => "the suite stopped before any test ran".to_string(),
+            },
+            (Exit::Code(code), _, Some(test)) => {
+                format!(
+                    "the process exited with code {code} while `{test}` was running (does your code call process.exit()?)"
+                )
+            }
+            (Exit::Code(code), _, None) => {
+                format!("the process exited with code {code} before the suite finished")
+            }
+            (Exit::Signal(signal), _, _) => format!("the process was killed by signal {signal}"),
+            (Exit::Unknown, _, _) => "the process ended without finishing the suite".to_string(),
+        };
+        (
+            Status::Error,
+            Some(Problem {
+                message,
+                location: output_location(),
+                fix: None,
+            }),
+        )
+    } else if tests.is_empty() {
+        (
+            Status::Error,
+            Some(Problem {
+                message: "the suite reported no tests".to_string(),
+                location: None,
+                fix: None,
+            }),
+        )
+    } else if failed {
+        (Status::Fail, None)
+    } else if matches!(ending.exit, Exit::Code(0)) {
+        (Status::Pass, None)
+    } else {
+        let message = format!(
+            "every test passed but the process ended with {:?}",
+            ending.exit
+        );
+        (
+            Status::Error,
+            Some(Problem {
+                message,
+                location: output_location(),
+                fix: None,
+            }),
+        )
+    };
+
+    Report {
+        exercise: exercise.to_string(),
+        status,
+        tests,
+        problem,
+        unfinished_test: if status == Status::Pass {
+            None
+        } else {
+            unfinished_test
+        },
+        output: ending.output,
+        duration: ending.duration,
+    }
+}
+
+fn failure_from(error: ErrorInfo) -> Failure {
+    let mut message = error.message;
+    if error.kind == "testTimeoutFailure" {
+        message = format!(
+            "{message} (a promise that never settles, or a callback that is never called?)"
+        );
+    } else if error.kind == "cancelledByParent" {
+        message = "not run: the test around it failed or timed out first".to_string();
+    }
+    if let Some(name) = error
+        .error_name
+        .filter(|n| !message.starts_with(n.as_str()))
+    {
+        message = format!("{name}: {message}");
+    }
+    Failure {
+        message,
+        expected: error.expected,
+        actual: error.actual,
+        location: error.location,
+        stack: error.stack,
+    }
+}
+
+fn millis(ms: f64) -> Duration {
+    Duration::from_secs_f64((ms.max(0.0)) / 1000.0)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// The line of Node's crash output that names the error, like `SyntaxError: Unexpected token`.
+fn error_line(output: &str) -> Option<String> {
+    output
+        .lines()
+        .map(str::trim)
+        .find(|line| {
+            let head = line.split(':').next().unwrap_or("");
+            !head.is_empty()
+                && !head.contains(' ')
+                && (head.ends_with("Error") || head == "Error" || head.ends_with("Exception"))
+        })
+        .map(str::to_string)
+}
+
+/// The first `file:line[:column]` inside the exercise folder mentioned in `text`.
+pub fn find_location(text: &str, exercise_dir: &str) -> Option<String> {
+    let prefix = format!("{}/", exercise_dir.trim_end_matches('/'));
+    let mut rest = text;
+    while let Some(at) = rest.find(&prefix) {
+        let after = &rest[at + prefix.len()..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let candidate = &after[..end];
+        if !candidate.starts_with("node_modules/")
+            && candidate
+                .split(':')
+                .nth(1)
+                .is_some_and(|l| l.parse::<u32>().is_ok())
+        {
+            return Some(candidate.to_string());
+        }
+        rest = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ending(exit: Exit, output: &str) -> Ending {
+        Ending {
+            exit,
+            timed_out: false,
+            deadline: Duration::from_secs(10),
+            output: Output {
+                text: output.to_string(),
+                truncated_bytes: 0,
+            },
+            duration: Duration::from_millis(120),
+        }
+    }
+
+    fn fail(name: &str, kind: &str) -> ReporterEvent {
+        ReporterEvent::Fail {
+            name: name.into(),
+            duration_ms: 2.0,
+            suite: false,
+            error: ErrorInfo {
+                kind: kind.into(),
+                message: "boom".into(),
+                location: Some("a.js:3:9".into()),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn collect(events: Vec<ReporterEvent>) -> Collector {
+        let mut c = Collector::default();
+        for e in events {
+            c.push(e);
+        }
+        c
+    }
+
+    #[test]
+    fn all_passing_and_a_clean_exit_is_a_pass() {
+        let c = collect(vec![
+            ReporterEvent::Pass {
+                name: "a".into(),
+                duration_ms: 1.0,
+            },
+            ReporterEvent::End,
+        ]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""));
+        assert_eq!(r.status, Status::Pass);
+        assert_eq!(r.passed(), 1);
+    }
+
+    #[test]
+    fn a_failing_test_is_a_fail() {
+        let c = collect(vec![
+            ReporterEvent::Pass {
+                name: "a".into(),
+                duration_ms: 1.0,
+            },
+            fail("b", "testCodeFailure"),
+            ReporterEvent::End,
+        ]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""));
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.first_failure().unwrap().name, "b");
+    }
+
+    #[test]
+    fn an_escaped_exception_is_an_error_with_its_location() {
+        let c = collect(vec![fail("b", "uncaughtException"), ReporterEvent::End]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""));
+        assert_eq!(r.status, Status::Error);
+        assert_eq!(r.problem.unwrap().location.as_deref(), Some("a.js:3:9"));
+    }
+
+    #[test]
+    fn a_load_failure_quotes_the_error_and_where_it_is() {
+        let out = "file:///ex/m.js:2\n  retrun 1\n  ^^^^^^\n\nSyntaxError: Unexpected number\n    at ModuleLoader (node:internal)\n";
+        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), out));
+        assert_eq!(r.status, Status::Error);
+        let p = r.problem.unwrap();
+        assert_eq!(
+            p.message,
+            "your code failed to load: SyntaxError: Unexpected number"
+        );
+        assert_eq!(p.location.as_deref(), Some("m.js:2"));
+    }
+
+    #[test]
+    fn exiting_mid_test_names_the_test_and_the_code() {
+        let c = collect(vec![ReporterEvent::Start {
+            name: "counts".into(),
+        }]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(3), ""));
+        assert_eq!(r.status, Status::Error);
+        assert!(
+            r.problem
+                .unwrap()
+                .message
+                .contains("exited with code 3 while `counts` was running")
+        );
+        assert_eq!(r.unfinished_test.as_deref(), Some("counts"));
+    }
+
+    #[test]
+    fn a_timeout_names_the_running_test() {
+        let c = collect(vec![
+            ReporterEvent::Pass {
+                name: "a".into(),
+                duration_ms: 1.0,
+            },
+            ReporterEvent::Start {
+                name: "loops".into(),
+            },
+        ]);
+        let mut e = ending(Exit::Signal(9), "");
+        e.timed_out = true;
+        let r = verdict("x", "/ex", c, e);
+        assert_eq!(r.status, Status::Timeout);
+        assert!(
+            r.problem
+                .as_ref()
+                .unwrap()
+                .message
+                .contains("stopped after 10s while running `loops`")
+        );
+        assert_eq!(r.passed(), 1);
+    }
+
+    #[test]
+    fn no_tests_is_an_error_not_a_pass() {
+        let r = verdict(
+            "x",
+            "/ex",
+            collect(vec![ReporterEvent::End]),
+            ending(Exit::Code(0), ""),
+        );
+        assert_eq!(r.status, Status::Error);
+    }
+
+    #[test]
+    fn suite_blocks_failing_because_of_children_are_not_counted() {
+        let mut c = Collector::default();
+        c.push(fail("a", "testCodeFailure"));
+        let suite = ReporterEvent::Fail {
+            name: "group".into(),
+            duration_ms: 1.0,
+            suite: true,
+            error: ErrorInfo {
+                kind: "subtestsFailed".into(),
+                ..Default::default()
+            },
+        };
+        assert!(c.push(suite).is_none());
+        assert_eq!(c.tests.len(), 1);
+    }
+
+    #[test]
+    fn locations_skip_node_modules_and_need_a_line() {
+        let text = "at x (/ex/node_modules/y/i.js:1:1)\n at /ex/README.md and (/ex/lib/a.js:10:4)";
+        assert_eq!(find_location(text, "/ex").as_deref(), Some("lib/a.js:10:4"));
+        assert_eq!(find_location("nothing here", "/ex"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Ctrl-C, SIGTERM and SIGHUP: learner code runs in process groups of its own, so it
+//! does not hear the terminal's signals. When roadmap is told to stop, it kills every
+//! group it started before it exits, leaving nothing behind.
+use std::sync::Mutex;
+
+static ACTIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// Blocks the stop signals in every thread and handles them on a dedicated one. Call
+/// it first thing in `main`, before any other thread exists.
+pub fn install() {
+    let set = stop_set();
+    // SAFETY: plain libc calls on a signal set we own; no other thread exists yet.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    std::thread::spawn(move || {
+        let mut signal: libc::c_int = 0;
+        // SAFETY: sigwait writes the received signal into `signal`.
+        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+            for pid in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
+                crate::runner::kill_group(pid);
+            }
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+fn stop_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset uses it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in SIGNALS {
+            libc::sigaddset(&mut set, s);
+        }
+        set
+    }
+}
+
+/// Undoes `install`'s blocking in a child between fork and exec: children must hear
+/// signals normally (the process-signals exercise depends on it).
+///
+/// # Safety
+/// Only async-signal-safe calls; meant for `pre_exec`.
+pub unsafe fn unblock_in_child() {
+    // SAFETY: sigprocmask is async-signal-safe.
+    unsafe {
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+    }
+}
+
+/// Registers a process group to be killed if roadmap is stopped.
+pub fn track(pid: u32) {
+    if let Ok(mut active) = ACTIVE.lock() {
+        active.push(pid);
+    }
+}
+
+pub fn untrack(pid: u32) {
+    if let Ok(mut active) = ACTIVE.lock() {
+        active.retain(|p| *p != pid);
+    }
+}
+
+/// Makes `command`'s process hear stop signals normally despite `install`.
+pub fn restore_in_child(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook only calls sigprocmask, which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            unblock_in_child();
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,135 @@
+//! A learner's workspace: where it is, what it holds, and which curriculum it follows.
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::curriculum::{CourseFiles, Exercise};
+
+pub const MARKER: &str = ".roadmap/workspace.toml";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceConfig {
+    format: u32,
+    /// Set when the workspace was created from a curriculum folder rather than the
+    /// built-in one, so later commands read the same course.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    curriculum: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    curriculum: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// Finds the workspace containing `start`, walking up.
+    pub fn find(start: &Path) -> Result<Option<Workspace>> {
+        let Some(root) = start.ancestors().find(|d| d.join(MARKER).is_file()) else {
+            return Ok(None);
+        };
+        let path = root.join(MARKER);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let config: WorkspaceConfig =
+            toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+        Ok(Some(Workspace {
+            root: root.to_path_buf(),
+            curriculum: config.curriculum,
+        }))
+    }
+
+    /// Writes the marker of a new workspace at `root`.
+    pub fn create(root: &Path, curriculum: Option<PathBuf>) -> Result<Workspace> {
+        let dir = root.join(".roadmap");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let config = WorkspaceConfig {
+            format: 1,
+            curriculum: curriculum.clone(),
+        };
+        let text = toml::to_string(&config).context("cannot encode the workspace config")?;
+        fs::write(root.join(MARKER), text)
+            .with_context(|| format!("cannot write {}", root.join(MARKER).display()))?;
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            curriculum,
+        })
+    }
+
+    /// The curriculum this workspace was created from.
+    pub fn course_files(&self) -> CourseFiles {
+        match &self.curriculum {
+            Some(dir) => CourseFiles::Disk(dir.clone()),
+            None => CourseFiles::Embedded,
+        }
+    }
+
+    pub fn exercise_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.root
+            .join("exercises")
+            .join(&exercise.phase)
+            .join(&exercise.id)
+    }
+
+    pub fn solution_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.root
+            .join("solutions")
+            .join(&exercise.phase)
+            .join(&exercise.id)
+    }
+
+    pub fn run_dir(&self, name: &str) -> PathBuf {
+        self.root.join(".roadmap").join("run").join(name)
+    }
+
+    pub fn progress_path(&self) -> PathBuf {
+        self.root.join(".roadmap").join("progress.toml")
+    }
+
+    /// Restores the starter files of `exercise` (its README too), leaving other files alone.
+    pub fn restore_starter(&self, files: &CourseFiles, exercise: &Exercise) -> Result<Vec<String>> {
+        files.extract(
+            &format!("exercises/{}", exercise.rel_dir()),
+            &self.exercise_dir(exercise),
+        )
+    }
+
+    /// Whether the learner changed any starter file of `exercise`.
+    pub fn is_touched(&self, files: &CourseFiles, exercise: &Exercise) -> bool {
+        let dir = self.exercise_dir(exercise);
+        exercise.files.iter().any(|file| {
+            let starter = files
+                .read(&format!("exercises/{}/{file}", exercise.rel_dir()))
+                .ok();
+            let current = fs::read(dir.join(file)).ok();
+            starter.as_deref() != current.as_deref()
+        })
+    }
+}
+
+/// Refuses to create a workspace where one would overwrite something.
+pub fn check_target(dir: &Path) -> Result<()> {
+    if dir.join(MARKER).is_file() {
+        bail!(
+            "{} is already a roadmap workspace; `cd` into it and run `roadmap`",
+            dir.display()
+        );
+    }
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!("{} exists and is not a folder", dir.display());
+        }
+        let mut entries =
+            fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{} already exists and is not empty; roadmap init never overwrites files. Pick a new folder, e.g. `roadmap init my-roadmap`",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
