@@ -65,17 +65,24 @@ pub fn kill_group(pid: u32) {
     }
 }
 
-/// Whether any process of the group led by `pid` is still alive.
-#[cfg(test)]
-pub fn group_alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only checks for existence and permission.
-    unsafe { libc::killpg(pid as libc::pid_t, 0) == 0 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read;
+
+    /// Whether any live (non-zombie) process belongs to the group `pgid`. Zombies are
+    /// dead already; who reaps orphans depends on the machine's init.
+    fn group_alive(pgid: u32) -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                return false;
+            };
+            // Fields after the parenthesised command: state, ppid, pgrp, …
+            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
+        })
+    }
 
     #[test]
     fn descriptor_three_reaches_the_child_and_output_is_merged() {

@@ -149,8 +149,18 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         )
     } else if !ended {
         let message = match (ending.exit, tests.is_empty(), &unfinished_test) {
+            (Exit::Code(code), true, None) if code != 1 => {
+                format!(
+                    "the process exited with code {code} before the suite finished (does your code call process.exit()?)"
+                )
+            }
             (Exit::Code(_), true, None) => match error_line(&ending.output.text) {
-                Some(line) => format!("your code failed to load: {line}"),
+                Some(line) if line.starts_with("SyntaxError") => {
+                    format!("your code failed to load: {line}")
+                }
+                Some(line) => {
+                    format!("an exception escaped your code and crashed the process: {line}")
+                }
                 None => "the suite stopped before any test ran".to_string(),
             },
             (Exit::Code(code), _, Some(test)) => {
@@ -363,6 +373,19 @@ mod tests {
     #[test]
     fn a_load_failure_quotes_the_error_and_where_it_is() {
         let out = "file:///ex/m.js:2\n  retrun 1\n  ^^^^^^\n\nSyntaxError: Unexpected number\n    at ModuleLoader (node:internal)\n";
+        let crash = "file:///ex/m.js:5\nTypeError: x is not a function\n";
+        let r = verdict(
+            "x",
+            "/ex",
+            Collector::default(),
+            ending(Exit::Code(1), crash),
+        );
+        assert!(
+            r.problem
+                .unwrap()
+                .message
+                .starts_with("an exception escaped your code and crashed the process: TypeError")
+        );
         let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), out));
         assert_eq!(r.status, Status::Error);
         let p = r.problem.unwrap();
