@@ -9,8 +9,7 @@ const TREES: &[&str] = &["exercises", "solutions", "checks", "workspace"];
 const SKIPPED: &[&str] = &["node_modules", ".roadmap"];
 
 fn main() {
-    let root =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     println!("cargo:rerun-if-changed=curriculum.toml");
     println!("cargo:rerun-if-changed=src/runner/js");
@@ -27,12 +26,7 @@ fn main() {
     for file in &files {
         let relative = file.strip_prefix(&root).expect("collected below the root");
         let name = relative.to_string_lossy().replace('\\', "/");
-        writeln!(
-            out,
-            "    ({name:?}, include_bytes!({:?})),",
-            file.display().to_string()
-        )
-        .unwrap();
+        writeln!(out, "    ({name:?}, include_bytes!({:?})),", file.display().to_string()).unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");

@@ -21,7 +21,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the current exercise and grade it on every save (the default).
-    Watch,
+    Watch {
+        /// Poll for changes instead of using file-system events (network drives, WSL /mnt).
+        #[arg(long)]
+        poll: bool,
+    },
     /// Create a learner workspace.
     Init(InitArgs),
     /// Grade one exercise (the current one when omitted).

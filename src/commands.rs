@@ -28,8 +28,8 @@ impl From<Code> for ExitCode {
 
 pub fn dispatch(cli: Cli) -> Result<Code> {
     let flag = cli.curriculum.as_deref();
-    match cli.command.unwrap_or(Command::Watch) {
-        Command::Watch => learner::watch(flag),
+    match cli.command.unwrap_or(Command::Watch { poll: false }) {
+        Command::Watch { poll } => crate::watch::run(flag, poll),
         Command::Init(args) => init::run(flag, &args),
         Command::Run { exercise } => learner::run(flag, exercise.as_deref()),
         Command::Hint { exercise, all } => learner::hint(flag, exercise.as_deref(), all),
@@ -37,16 +37,9 @@ pub fn dispatch(cli: Cli) -> Result<Code> {
         Command::Solution { exercise } => learner::solution(flag, &exercise),
         Command::Progress { json } => learner::progress(flag, json),
         Command::List { plain } => learner::list(flag, plain),
-        Command::Dev(DevCommand::Check { jobs, exercises }) => {
-            dev_check::run(flag, jobs, &exercises)
-        }
+        Command::Dev(DevCommand::Check { jobs, exercises }) => dev_check::run(flag, jobs, &exercises),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "roadmap",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(shell, &mut Cli::command(), "roadmap", &mut std::io::stdout());
             Ok(Code::Success)
         }
     }

@@ -11,11 +11,7 @@ use crate::workspace::Workspace;
 
 /// Picks the course: `--curriculum DIR`, else the one the workspace was created from,
 /// else a `curriculum.toml` at or above the current folder, else the built-in one.
-pub fn course_files(
-    flag: Option<&Path>,
-    workspace: Option<&Workspace>,
-    cwd: &Path,
-) -> Result<CourseFiles> {
+pub fn course_files(flag: Option<&Path>, workspace: Option<&Workspace>, cwd: &Path) -> Result<CourseFiles> {
     if let Some(dir) = flag {
         if !dir.join("curriculum.toml").is_file() {
             bail!("{} holds no curriculum.toml", dir.display());
@@ -56,12 +52,7 @@ impl Learner {
         let course = open_course(course_files(flag, Some(&workspace), &cwd)?)?;
         let store = ProgressStore::new(workspace.progress_path());
         let (progress, recovery) = store.load()?;
-        let mut learner = Learner {
-            course,
-            workspace,
-            store,
-            progress,
-        };
+        let mut learner = Learner { course, workspace, store, progress };
         if let Some(recovery) = recovery {
             learner.recover(recovery)?;
         }
@@ -112,14 +103,8 @@ impl Learner {
     /// The first exercise not done, searching after `after` first and then from the start.
     pub fn next_pending(&self, progress: &Progress, after: Option<&str>) -> Option<String> {
         let all = &self.course.curriculum.exercises;
-        let start = after
-            .and_then(|id| self.course.curriculum.index_of(id))
-            .map_or(0, |i| i + 1);
-        all[start..]
-            .iter()
-            .chain(all[..start].iter())
-            .find(|e| !progress.is_done(&e.id))
-            .map(|e| e.id.clone())
+        let start = after.and_then(|id| self.course.curriculum.index_of(id)).map_or(0, |i| i + 1);
+        all[start..].iter().chain(all[..start].iter()).find(|e| !progress.is_done(&e.id)).map(|e| e.id.clone())
     }
 
     /// The exercise the learner is on.
@@ -129,10 +114,7 @@ impl Learner {
             .current
             .as_deref()
             .and_then(|id| self.course.curriculum.exercise(id))
-            .or_else(|| {
-                self.next_pending(&self.progress, None)
-                    .and_then(|id| self.course.curriculum.exercise(&id))
-            })
+            .or_else(|| self.next_pending(&self.progress, None).and_then(|id| self.course.curriculum.exercise(&id)))
             .unwrap_or(&exercises[0])
     }
 
@@ -147,11 +129,7 @@ impl Learner {
 
 /// Looks an exercise up by id, or by its `<phase>/<id>` path; suggests near misses.
 pub fn find_exercise<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise> {
-    let id = name
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(name);
+    let id = name.trim_end_matches('/').rsplit('/').next().unwrap_or(name);
     if let Some(e) = course.curriculum.exercise(id) {
         return Ok(e);
     }
@@ -166,8 +144,5 @@ pub fn find_exercise<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise>
     if close.is_empty() {
         bail!("there is no exercise `{name}`; `roadmap list` shows them all")
     }
-    bail!(
-        "there is no exercise `{name}`; did you mean {}?",
-        close.join(", ")
-    )
+    bail!("there is no exercise `{name}`; did you mean {}?", close.join(", "))
 }

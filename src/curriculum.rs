@@ -3,6 +3,8 @@ mod load;
 mod model;
 mod source;
 
+#[cfg(test)]
+pub use load::parse;
 pub use load::{CurriculumErrors, SUITE_FILE, load};
 pub use model::{Curriculum, Exercise, Kind, Service};
 pub use source::CourseFiles;
@@ -25,8 +27,5 @@ impl Course {
 
 /// Finds the nearest folder at or above `start` that holds a `curriculum.toml`.
 pub fn find_curriculum_dir(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| dir.join("curriculum.toml").is_file())
-        .map(Path::to_path_buf)
+    start.ancestors().find(|dir| dir.join("curriculum.toml").is_file()).map(Path::to_path_buf)
 }

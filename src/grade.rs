@@ -16,13 +16,7 @@ pub fn grade(
     exercise: &Exercise,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
-    grade_dir(
-        &course.files,
-        exercise,
-        &workspace.exercise_dir(exercise),
-        &workspace.run_dir(&exercise.id),
-        listen,
-    )
+    grade_dir(&course.files, exercise, &workspace.exercise_dir(exercise), &workspace.run_dir(&exercise.id), listen)
 }
 
 /// Grades the code in `exercise_dir` with the suite laid out in `run_dir`.
@@ -36,11 +30,7 @@ pub fn grade_dir(
     let env = match services::environment(&exercise.services, |k| std::env::var(k).ok()) {
         Ok(env) => env,
         Err(missing) => {
-            return Ok(Report::needs_service(
-                &exercise.id,
-                missing.message,
-                missing.fix,
-            ));
+            return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix));
         }
     };
     let suite = node::materialise(files, exercise, run_dir)?;
@@ -51,11 +41,7 @@ pub fn grade_dir(
 }
 
 /// Runs `work` over `items` on up to `jobs` threads, returning results in input order.
-pub fn parallel<T: Sync, R: Send>(
-    items: &[T],
-    jobs: usize,
-    work: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
+pub fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
@@ -72,18 +58,11 @@ pub fn parallel<T: Sync, R: Send>(
             });
         }
     });
-    results
-        .into_inner()
-        .expect("results lock")
-        .into_iter()
-        .map(|r| r.expect("every item ran"))
-        .collect()
+    results.into_inner().expect("results lock").into_iter().map(|r| r.expect("every item ran")).collect()
 }
 
 pub fn default_jobs() -> usize {
-    std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(2)
+    std::thread::available_parallelism().map(usize::from).unwrap_or(2)
 }
 
 #[cfg(test)]

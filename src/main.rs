@@ -10,6 +10,8 @@ mod report;
 mod runner;
 mod services;
 mod signals;
+mod tui;
+mod watch;
 mod workspace;
 
 use std::process::ExitCode;

@@ -59,11 +59,7 @@ fn is_zero(n: &u32) -> bool {
 
 impl Default for Progress {
     fn default() -> Self {
-        Progress {
-            version: VERSION,
-            current: None,
-            exercises: BTreeMap::new(),
-        }
+        Progress { version: VERSION, current: None, exercises: BTreeMap::new() }
     }
 }
 
@@ -137,9 +133,7 @@ impl ProgressStore {
         };
         let parsed = String::from_utf8(text)
             .map_err(|_| "it is not UTF-8 text".to_string())
-            .and_then(|text| {
-                toml::from_str::<Progress>(&text).map_err(|e| describe_toml_error(&text, &e))
-            });
+            .and_then(|text| toml::from_str::<Progress>(&text).map_err(|e| describe_toml_error(&text, &e)));
         match parsed {
             Ok(progress) if progress.version > VERSION => bail!(
                 "{} was written by a newer roadmap (progress version {}); upgrade roadmap to read it. The file was left untouched.",
@@ -150,18 +144,11 @@ impl ProgressStore {
             Err(reason) => {
                 let moved_to = self.path.with_file_name(format!(
                     "progress.toml.corrupt-{}",
-                    SystemTime::now()
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0)
+                    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
                 ));
-                fs::rename(&self.path, &moved_to).with_context(|| {
-                    format!("cannot move the unreadable {} aside", self.path.display())
-                })?;
-                Ok((
-                    Progress::default(),
-                    Some(Recovery::Corrupt { reason, moved_to }),
-                ))
+                fs::rename(&self.path, &moved_to)
+                    .with_context(|| format!("cannot move the unreadable {} aside", self.path.display()))?;
+                Ok((Progress::default(), Some(Recovery::Corrupt { reason, moved_to })))
             }
         }
     }
@@ -188,13 +175,11 @@ impl ProgressStore {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let tmp = dir.join(format!(".progress.toml.{}.tmp", std::process::id()));
         let result = (|| -> Result<()> {
-            let mut file =
-                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            let mut file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             file.write_all(HEADER.as_bytes())?;
             file.write_all(text.as_bytes())?;
             file.sync_all().context("cannot flush progress to disk")?;
-            fs::rename(&tmp, &self.path)
-                .with_context(|| format!("cannot replace {}", self.path.display()))?;
+            fs::rename(&tmp, &self.path).with_context(|| format!("cannot replace {}", self.path.display()))?;
             // The rename itself is only durable once the folder is synced.
             File::open(dir).and_then(|d| d.sync_all()).ok();
             Ok(())
@@ -227,17 +212,14 @@ impl ProgressStore {
 struct Lock(#[allow(dead_code)] File);
 
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let line = error
-        .span()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let line = error.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
     match line {
         Some(line) => format!("line {line}: {}", error.message().trim()),
         None => error.message().trim().to_string(),
     }
 }
 
-const HEADER: &str =
-    "# Your roadmap progress. roadmap rewrites this file; it is safe to commit.\n\n";
+const HEADER: &str = "# Your roadmap progress. roadmap rewrites this file; it is safe to commit.\n\n";
 
 #[cfg(test)]
 mod tests {
@@ -269,36 +251,21 @@ mod tests {
         assert_eq!((a.state, a.attempts), (State::Done, 3));
         assert_eq!(a.last_status.as_deref(), Some("fail"));
         assert!(a.first_pass.is_some());
-        let names: Vec<_> = fs::read_dir(dir.path().join(".roadmap"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert!(
-            names.iter().all(|n| !n.to_string_lossy().contains(".tmp")),
-            "{names:?}"
-        );
+        let names: Vec<_> =
+            fs::read_dir(dir.path().join(".roadmap")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(names.iter().all(|n| !n.to_string_lossy().contains(".tmp")), "{names:?}");
     }
 
     #[test]
     fn a_corrupt_file_is_moved_aside_with_its_content_intact() {
         let (_dir, store) = store();
         fs::create_dir_all(store.path().parent().unwrap()).unwrap();
-        fs::write(
-            store.path(),
-            "version = 1\n[exercises.a\nstate = \"done\"\n",
-        )
-        .unwrap();
+        fs::write(store.path(), "version = 1\n[exercises.a\nstate = \"done\"\n").unwrap();
         let (p, recovery) = store.load().unwrap();
         assert_eq!(p, Progress::default());
-        let Some(Recovery::Corrupt { reason, moved_to }) = recovery else {
-            panic!("{recovery:?}")
-        };
+        let Some(Recovery::Corrupt { reason, moved_to }) = recovery else { panic!("{recovery:?}") };
         assert!(reason.starts_with("line 2:"), "{reason}");
-        assert!(
-            fs::read_to_string(moved_to)
-                .unwrap()
-                .contains("[exercises.a")
-        );
+        assert!(fs::read_to_string(moved_to).unwrap().contains("[exercises.a"));
         assert!(!store.path().exists());
     }
 

@@ -104,17 +104,11 @@ pub struct Report {
 
 impl Report {
     pub fn passed(&self) -> usize {
-        self.tests
-            .iter()
-            .filter(|t| t.status == TestStatus::Pass)
-            .count()
+        self.tests.iter().filter(|t| t.status == TestStatus::Pass).count()
     }
 
     pub fn failed(&self) -> usize {
-        self.tests
-            .iter()
-            .filter(|t| t.status == TestStatus::Fail)
-            .count()
+        self.tests.iter().filter(|t| t.status == TestStatus::Fail).count()
     }
 
     pub fn first_failure(&self) -> Option<&TestResult> {
@@ -127,11 +121,7 @@ impl Report {
             exercise: exercise.to_string(),
             status: Status::NeedsService,
             tests: Vec::new(),
-            problem: Some(Problem {
-                message,
-                location: None,
-                fix: Some(fix),
-            }),
+            problem: Some(Problem { message, location: None, fix: Some(fix) }),
             unfinished_test: None,
             output: Output::default(),
             duration: Duration::ZERO,

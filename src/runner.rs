@@ -30,6 +30,8 @@ pub const OUTPUT_CAP: usize = 64 * 1024;
 const MAX_EVENT_LINE: usize = 1024 * 1024;
 /// How long to wait for the pipes to drain once the process has exited.
 const DRAIN_GRACE: Duration = Duration::from_millis(300);
+/// How long to wait for output still in the pipes once the reporter said the run ended.
+const END_GRACE: Duration = Duration::from_millis(20);
 /// How long to wait for the process to be reaped after it was killed.
 const KILL_GRACE: Duration = Duration::from_secs(1);
 
@@ -63,10 +65,7 @@ pub enum StartError {
     )]
     NodeMissing,
     #[error("could not start {program}: {source}")]
-    Spawn {
-        program: String,
-        source: std::io::Error,
-    },
+    Spawn { program: String, source: std::io::Error },
 }
 
 enum Msg {
@@ -74,17 +73,14 @@ enum Msg {
     ReportClosed,
     OutputClosed,
     Exited(ExitStatus),
-    #[allow(dead_code)] // Sent by `Canceller`, whose user is the watch loop.
     Cancel,
 }
 
 /// Cancels a run from another thread (a newer save supersedes it).
 #[derive(Clone)]
-#[allow(dead_code)] // The watch loop is its user; until it lands, the tests are.
 pub struct Canceller(Sender<Msg>);
 
 impl Canceller {
-    #[allow(dead_code)]
     pub fn cancel(&self) {
         let _ = self.0.send(Msg::Cancel);
     }
@@ -103,26 +99,19 @@ pub struct Run {
 }
 
 impl Run {
+    /// Starts a run in a new process (a cold start).
     pub fn start(spec: RunSpec) -> Result<Run, StartError> {
-        let RunSpec {
-            exercise,
-            exercise_dir,
-            command,
-            deadline,
-        } = spec;
-        let program = command.get_program().to_string_lossy().into_owned();
+        let RunSpec { exercise, exercise_dir, command, deadline } = spec;
+        let spawned = spawn(command, false)?;
+        Ok(Run::attach(spawned, exercise, exercise_dir, deadline))
+    }
+
+    /// Takes over a spawned process: threads read its output, its report and its exit.
+    fn attach(spawned: process::Spawned, exercise: String, exercise_dir: PathBuf, deadline: Duration) -> Run {
         let started = Instant::now();
-        let spawned = process::spawn_in_group(command).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound && program.ends_with("node") {
-                StartError::NodeMissing
-            } else {
-                StartError::Spawn { program, source }
-            }
-        })?;
         let (tx, rx) = mpsc::channel();
         let tail = Arc::new(Mutex::new(Tail::new(OUTPUT_CAP)));
         let pid = spawned.child.id();
-        crate::signals::track(pid);
 
         let mut child = spawned.child;
         let waiter = tx.clone();
@@ -155,7 +144,7 @@ impl Run {
             let _ = closer.send(Msg::OutputClosed);
         });
 
-        Ok(Run {
+        Run {
             exercise,
             exercise_dir: exercise_dir.to_string_lossy().into_owned(),
             deadline,
@@ -164,10 +153,9 @@ impl Run {
             tx,
             rx,
             tail,
-        })
+        }
     }
 
-    #[allow(dead_code)]
     pub fn canceller(&self) -> Canceller {
         Canceller(self.tx.clone())
     }
@@ -196,17 +184,28 @@ impl Run {
                     if let ReporterEvent::Start { name } = &event {
                         listen(RunEvent::TestStarted(name.clone()));
                     }
+                    let ended = matches!(event, ReporterEvent::End);
                     if let Some(result) = collector.push(event) {
                         listen(RunEvent::TestFinished(result.clone()));
+                    }
+                    if ended && exit.is_none() {
+                        // The verdict is known as soon as the last test ends; waiting for
+                        // the process to wind down would only add latency.
+                        let code = if collector.has_failures() { 1 } else { 0 };
+                        exit = Some(ExitStatus::from_raw(code << 8));
+                        kill_group(self.pid);
+                        stop_by = Some(Instant::now() + END_GRACE);
                     }
                 }
                 Ok(Msg::ReportClosed) => report_closed = true,
                 Ok(Msg::OutputClosed) => output_closed = true,
                 Ok(Msg::Exited(status)) => {
-                    exit = Some(status);
-                    // Whatever the suite or the learner left running in the group goes too.
-                    kill_group(self.pid);
-                    stop_by = Some(Instant::now() + DRAIN_GRACE);
+                    if exit.is_none() {
+                        exit = Some(status);
+                        // Whatever the suite or the learner left running in the group goes too.
+                        kill_group(self.pid);
+                        stop_by = Some(Instant::now() + DRAIN_GRACE);
+                    }
                 }
                 Ok(Msg::Cancel) => {
                     kill_group(self.pid);
@@ -233,10 +232,7 @@ impl Run {
 
         let output = {
             let tail = self.tail.lock().expect("tail lock");
-            Output {
-                text: tail.text(),
-                truncated_bytes: tail.dropped(),
-            }
+            Output { text: tail.text(), truncated_bytes: tail.dropped() }
         };
         let exit = match exit {
             Some(status) => match (status.code(), status.signal()) {
@@ -246,19 +242,68 @@ impl Run {
             },
             None => Exit::Unknown,
         };
-        let ending = Ending {
-            exit,
-            timed_out,
-            deadline: self.deadline,
-            output,
-            duration: self.started.elapsed(),
-        };
-        Outcome::Finished(verdict::verdict(
-            &self.exercise,
-            &self.exercise_dir,
-            collector,
-            ending,
-        ))
+        let ending = Ending { exit, timed_out, deadline: self.deadline, output, duration: self.started.elapsed() };
+        Outcome::Finished(verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending))
+    }
+}
+
+fn spawn(command: Command, stdin_piped: bool) -> Result<process::Spawned, StartError> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let spawned = process::spawn_in_group(command, stdin_piped).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound && program.ends_with("node") {
+            StartError::NodeMissing
+        } else {
+            StartError::Spawn { program, source }
+        }
+    })?;
+    crate::signals::track(spawned.child.id());
+    Ok(spawned)
+}
+
+/// A process started ahead of time, waiting for the path of the suite to run (see
+/// `js/warm.mjs`). Dropping it unused kills it.
+pub struct WarmProcess {
+    spawned: Option<process::Spawned>,
+    pub exercise: String,
+    exercise_dir: PathBuf,
+    deadline: Duration,
+    suite: PathBuf,
+}
+
+impl WarmProcess {
+    pub fn spawn(spec: RunSpec, suite: PathBuf) -> Result<WarmProcess, StartError> {
+        let RunSpec { exercise, exercise_dir, command, deadline } = spec;
+        let spawned = spawn(command, true)?;
+        Ok(WarmProcess { spawned: Some(spawned), exercise, exercise_dir, deadline, suite })
+    }
+
+    /// Whether the process is still waiting (it may have died, e.g. out of memory).
+    pub fn is_waiting(&mut self) -> bool {
+        self.spawned.as_mut().is_some_and(|s| matches!(s.child.try_wait(), Ok(None)))
+    }
+
+    /// Hands the suite to the waiting process; the deadline starts now.
+    pub fn go(mut self) -> Result<Run, StartError> {
+        use std::io::Write;
+        let mut spawned = self.spawned.take().expect("a warm process is used once");
+        let line = format!("{}\n", self.suite.display());
+        let sent = spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
+        if let Some(Err(source)) = sent {
+            kill_group(spawned.child.id());
+            return Err(StartError::Spawn { program: "the warm node process".into(), source });
+        }
+        Ok(Run::attach(spawned, self.exercise.clone(), self.exercise_dir.clone(), self.deadline))
+    }
+}
+
+impl Drop for WarmProcess {
+    fn drop(&mut self) {
+        if let Some(mut spawned) = self.spawned.take() {
+            let pid = spawned.child.id();
+            kill_group(pid);
+            let _ = spawned.child.wait();
+            crate::signals::untrack(pid);
+        }
     }
 }
 
@@ -303,9 +348,7 @@ mod tests {
         data.extend(vec![b'x'; MAX_EVENT_LINE + 10]);
         data.extend(b"\nthree\n");
         let mut lines = Vec::new();
-        read_lines(&mut data.as_slice(), |l| {
-            lines.push(String::from_utf8_lossy(l).into_owned())
-        });
+        read_lines(&mut data.as_slice(), |l| lines.push(String::from_utf8_lossy(l).into_owned()));
         assert_eq!(lines, ["one", "two", "three"]);
     }
 }

@@ -1,9 +1,11 @@
 //! Ctrl-C, SIGTERM and SIGHUP: learner code runs in process groups of its own, so it
 //! does not hear the terminal's signals. When roadmap is told to stop, it kills every
 //! group it started before it exits, leaving nothing behind.
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 static ACTIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+type Handler = Box<dyn Fn(i32) + Send + Sync>;
+static HANDLER: OnceLock<Handler> = OnceLock::new();
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// Blocks the stop signals in every thread and handles them on a dedicated one. Call
@@ -15,15 +17,33 @@ pub fn install() {
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
     std::thread::spawn(move || {
-        let mut signal: libc::c_int = 0;
-        // SAFETY: sigwait writes the received signal into `signal`.
-        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
-            for pid in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
-                crate::runner::kill_group(pid);
+        loop {
+            let mut signal: libc::c_int = 0;
+            // SAFETY: sigwait writes the received signal into `signal`.
+            if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+                continue;
             }
+            if let Some(handler) = HANDLER.get() {
+                handler(signal);
+                continue;
+            }
+            kill_all();
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// Lets the caller decide what a stop signal means (watch mode restores the terminal
+/// first) instead of exiting at once.
+pub fn on_signal(handler: impl Fn(i32) + Send + Sync + 'static) {
+    let _ = HANDLER.set(Box::new(handler));
+}
+
+/// Kills every process group roadmap started and has not finished with.
+pub fn kill_all() {
+    for pid in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
+        crate::runner::kill_group(pid);
+    }
 }
 
 fn stop_set() -> libc::sigset_t {

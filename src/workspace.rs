@@ -32,31 +32,20 @@ impl Workspace {
             return Ok(None);
         };
         let path = root.join(MARKER);
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let config: WorkspaceConfig =
             toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
-        Ok(Some(Workspace {
-            root: root.to_path_buf(),
-            curriculum: config.curriculum,
-        }))
+        Ok(Some(Workspace { root: root.to_path_buf(), curriculum: config.curriculum }))
     }
 
     /// Writes the marker of a new workspace at `root`.
     pub fn create(root: &Path, curriculum: Option<PathBuf>) -> Result<Workspace> {
         let dir = root.join(".roadmap");
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let config = WorkspaceConfig {
-            format: 1,
-            curriculum: curriculum.clone(),
-        };
+        let config = WorkspaceConfig { format: 1, curriculum: curriculum.clone() };
         let text = toml::to_string(&config).context("cannot encode the workspace config")?;
-        fs::write(root.join(MARKER), text)
-            .with_context(|| format!("cannot write {}", root.join(MARKER).display()))?;
-        Ok(Workspace {
-            root: root.to_path_buf(),
-            curriculum,
-        })
+        fs::write(root.join(MARKER), text).with_context(|| format!("cannot write {}", root.join(MARKER).display()))?;
+        Ok(Workspace { root: root.to_path_buf(), curriculum })
     }
 
     /// The curriculum this workspace was created from.
@@ -68,17 +57,11 @@ impl Workspace {
     }
 
     pub fn exercise_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.root
-            .join("exercises")
-            .join(&exercise.phase)
-            .join(&exercise.id)
+        self.root.join("exercises").join(&exercise.phase).join(&exercise.id)
     }
 
     pub fn solution_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.root
-            .join("solutions")
-            .join(&exercise.phase)
-            .join(&exercise.id)
+        self.root.join("solutions").join(&exercise.phase).join(&exercise.id)
     }
 
     pub fn run_dir(&self, name: &str) -> PathBuf {
@@ -91,19 +74,36 @@ impl Workspace {
 
     /// Restores the starter files of `exercise` (its README too), leaving other files alone.
     pub fn restore_starter(&self, files: &CourseFiles, exercise: &Exercise) -> Result<Vec<String>> {
-        files.extract(
-            &format!("exercises/{}", exercise.rel_dir()),
-            &self.exercise_dir(exercise),
-        )
+        files.extract(&format!("exercises/{}", exercise.rel_dir()), &self.exercise_dir(exercise))
+    }
+
+    /// Backs the learner's files of `exercise` up under `.roadmap/backup/`, then restores
+    /// the starter. Returns the restored files and the backup folder.
+    pub fn reset(&self, files: &CourseFiles, exercise: &Exercise) -> Result<(Vec<String>, Option<PathBuf>)> {
+        let dir = self.exercise_dir(exercise);
+        let backup = if dir.exists() {
+            let stamp = crate::progress::timestamp().replace(':', "");
+            let backup = self.root.join(".roadmap/backup").join(format!("{}-{stamp}", exercise.id));
+            copy_dir(&dir, &backup)?;
+            Some(backup)
+        } else {
+            None
+        };
+        Ok((self.restore_starter(files, exercise)?, backup))
+    }
+
+    /// Writes the reference solution of `exercise` under `solutions/`.
+    pub fn write_solution(&self, files: &CourseFiles, exercise: &Exercise) -> Result<(PathBuf, Vec<String>)> {
+        let dest = self.solution_dir(exercise);
+        let written = files.extract(&format!("solutions/{}", exercise.rel_dir()), &dest)?;
+        Ok((dest, written))
     }
 
     /// Whether the learner changed any starter file of `exercise`.
     pub fn is_touched(&self, files: &CourseFiles, exercise: &Exercise) -> bool {
         let dir = self.exercise_dir(exercise);
         exercise.files.iter().any(|file| {
-            let starter = files
-                .read(&format!("exercises/{}/{file}", exercise.rel_dir()))
-                .ok();
+            let starter = files.read(&format!("exercises/{}/{file}", exercise.rel_dir())).ok();
             let current = fs::read(dir.join(file)).ok();
             starter.as_deref() != current.as_deref()
         })
@@ -113,22 +113,34 @@ impl Workspace {
 /// Refuses to create a workspace where one would overwrite something.
 pub fn check_target(dir: &Path) -> Result<()> {
     if dir.join(MARKER).is_file() {
-        bail!(
-            "{} is already a roadmap workspace; `cd` into it and run `roadmap`",
-            dir.display()
-        );
+        bail!("{} is already a roadmap workspace; `cd` into it and run `roadmap`", dir.display());
     }
     if dir.exists() {
         if !dir.is_dir() {
             bail!("{} exists and is not a folder", dir.display());
         }
-        let mut entries =
-            fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let mut entries = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
         if entries.next().is_some() {
             bail!(
                 "{} already exists and is not empty; roadmap init never overwrites files. Pick a new folder, e.g. `roadmap init my-roadmap`",
                 dir.display()
             );
+        }
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            if entry.file_name() != "node_modules" {
+                copy_dir(&entry.path(), &target)?;
+            }
+        } else {
+            fs::copy(entry.path(), &target).with_context(|| format!("cannot back up {}", entry.path().display()))?;
         }
     }
     Ok(())

@@ -20,14 +20,8 @@ fn init_creates_a_workspace_and_refuses_to_overwrite_it() {
     ] {
         assert!(ws.join(file).is_file(), "{file} is missing");
     }
-    assert!(
-        !ws.join("solutions").exists(),
-        "solutions must not be handed out"
-    );
-    assert!(
-        sb.read(".roadmap/progress.toml")
-            .contains("current = \"sum\"")
-    );
+    assert!(!ws.join("solutions").exists(), "solutions must not be handed out");
+    assert!(sb.read(".roadmap/progress.toml").contains("current = \"sum\""));
 
     roadmap()
         .current_dir(sb.dir.path())
@@ -46,10 +40,7 @@ fn init_creates_a_workspace_and_refuses_to_overwrite_it() {
         .assert()
         .code(2)
         .stderr(contains("not empty"));
-    assert_eq!(
-        fs::read_to_string(sb.dir.path().join("busy/notes.txt")).unwrap(),
-        "mine"
-    );
+    assert_eq!(fs::read_to_string(sb.dir.path().join("busy/notes.txt")).unwrap(), "mine");
 }
 
 #[test]
@@ -63,12 +54,7 @@ fn init_without_npm_says_what_to_run_later() {
         .assert()
         .success()
         .stderr(contains("npm was not found").and(contains("cd course-ws && npm ci")));
-    assert!(
-        dir.path()
-            .join("course-ws/.roadmap/progress.toml")
-            .is_file(),
-        "the workspace stays usable"
-    );
+    assert!(dir.path().join("course-ws/.roadmap/progress.toml").is_file(), "the workspace stays usable");
 }
 
 #[test]
@@ -85,11 +71,7 @@ fn init_runs_npm_ci_and_reports_its_failure() {
         .assert()
         .success()
         .stderr(contains("`npm ci` failed").and(contains("cd w && npm ci")));
-    assert!(
-        fs::read_to_string(dir.path().join("w/npm-args.txt"))
-            .unwrap()
-            .starts_with("npm ci")
-    );
+    assert!(fs::read_to_string(dir.path().join("w/npm-args.txt")).unwrap().starts_with("npm ci"));
 }
 
 #[test]
@@ -112,122 +94,67 @@ fn run_reports_a_failing_starter_with_expected_and_actual() {
 fn run_records_a_pass_and_moves_on() {
     let sb = Sandbox::new();
     sb.solve("sum");
-    sb.cmd().arg("run").assert().success().stdout(
-        contains("✓ All 3 tests pass")
-            .and(contains("Next: greet"))
-            .and(contains("roadmap solution sum")),
-    );
+    sb.cmd()
+        .arg("run")
+        .assert()
+        .success()
+        .stdout(contains("✓ All 3 tests pass").and(contains("Next: greet")).and(contains("roadmap solution sum")));
     let progress = sb.read(".roadmap/progress.toml");
     assert!(progress.contains("current = \"greet\""), "{progress}");
     assert!(progress.contains("first_pass = "), "{progress}");
     // With no argument, run now grades the next exercise.
-    sb.cmd()
-        .arg("run")
-        .assert()
-        .code(1)
-        .stdout(contains("greet"));
+    sb.cmd().arg("run").assert().code(1).stdout(contains("greet"));
 }
 
 #[test]
 fn run_shows_the_learners_output() {
     let sb = Sandbox::new();
-    sb.write(
-        "sum",
-        "sum.js",
-        "export function sum(a, b) { console.log('debug', a, b); return a + b; }\n",
-    );
-    sb.cmd()
-        .args(["run", "sum"])
-        .assert()
-        .success()
-        .stdout(contains("Your output:").and(contains("│ debug 2 3")));
+    sb.write("sum", "sum.js", "export function sum(a, b) { console.log('debug', a, b); return a + b; }\n");
+    sb.cmd().args(["run", "sum"]).assert().success().stdout(contains("Your output:").and(contains("│ debug 2 3")));
 }
 
 #[test]
 fn unknown_exercise_is_a_usage_error_with_a_suggestion() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .args(["run", "summ"])
-        .assert()
-        .code(2)
-        .stderr(contains("no exercise `summ`").and(contains("sum")));
+    sb.cmd().args(["run", "summ"]).assert().code(2).stderr(contains("no exercise `summ`").and(contains("sum")));
 }
 
 #[test]
 fn commands_outside_a_workspace_explain_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
-    roadmap()
-        .current_dir(dir.path())
-        .arg("run")
-        .assert()
-        .code(2)
-        .stderr(contains("roadmap init"));
+    roadmap().current_dir(dir.path()).arg("run").assert().code(2).stderr(contains("roadmap init"));
 }
 
 #[test]
 fn hint_reveals_one_more_each_time() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .arg("hint")
-        .assert()
-        .success()
-        .stdout(contains("1. Use the + operator.").and(contains("1 of 2")));
-    sb.cmd()
-        .args(["hint", "sum"])
-        .assert()
-        .success()
-        .stdout(contains("2. return a + b;").and(contains("of 2").not()));
+    sb.cmd().arg("hint").assert().success().stdout(contains("1. Use the + operator.").and(contains("1 of 2")));
+    sb.cmd().args(["hint", "sum"]).assert().success().stdout(contains("2. return a + b;").and(contains("of 2").not()));
 }
 
 #[test]
 fn reset_restores_the_starter_and_keeps_a_backup() {
     let sb = Sandbox::new();
     sb.write("sum", "sum.js", "my work\n");
-    sb.cmd()
-        .args(["reset", "sum"])
-        .write_stdin("")
-        .assert()
-        .code(2)
-        .stderr(contains("--yes"));
-    assert_eq!(
-        sb.read("exercises/basics/sum/sum.js"),
-        "my work\n",
-        "nothing changes without confirmation"
-    );
+    sb.cmd().args(["reset", "sum"]).write_stdin("").assert().code(2).stderr(contains("--yes"));
+    assert_eq!(sb.read("exercises/basics/sum/sum.js"), "my work\n", "nothing changes without confirmation");
 
-    sb.cmd()
-        .args(["reset", "sum", "--yes"])
-        .assert()
-        .success()
-        .stdout(contains("Restored"));
+    sb.cmd().args(["reset", "sum", "--yes"]).assert().success().stdout(contains("Restored"));
     assert!(sb.read("exercises/basics/sum/sum.js").contains("TODO"));
-    let backups: Vec<_> = fs::read_dir(sb.ws().join(".roadmap/backup"))
-        .unwrap()
-        .collect();
+    let backups: Vec<_> = fs::read_dir(sb.ws().join(".roadmap/backup")).unwrap().collect();
     assert_eq!(backups.len(), 1);
     let backup = backups[0].as_ref().unwrap().path();
-    assert_eq!(
-        fs::read_to_string(backup.join("sum.js")).unwrap(),
-        "my work\n"
-    );
+    assert_eq!(fs::read_to_string(backup.join("sum.js")).unwrap(), "my work\n");
 }
 
 #[test]
 fn the_solution_unlocks_only_after_a_pass() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .args(["solution", "sum"])
-        .assert()
-        .code(2)
-        .stderr(contains("unlocks once you pass"));
+    sb.cmd().args(["solution", "sum"]).assert().code(2).stderr(contains("unlocks once you pass"));
     assert!(!sb.ws().join("solutions").exists());
     sb.solve("sum");
     sb.cmd().args(["run", "sum"]).assert().success();
-    sb.cmd()
-        .args(["solution", "sum"])
-        .assert()
-        .success()
-        .stdout(contains("sum.js"));
+    sb.cmd().args(["solution", "sum"]).assert().success().stdout(contains("sum.js"));
     assert!(sb.read("solutions/basics/sum/sum.js").contains("a + b"));
 }
 
@@ -241,14 +168,7 @@ fn progress_in_text_and_json() {
         .assert()
         .success()
         .stdout(contains("1/2 exercises done (50%)").and(contains("points 10/30")));
-    let out = sb
-        .cmd()
-        .args(["progress", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sb.cmd().args(["progress", "--json"]).assert().success().get_output().stdout.clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["done"], 1);
     assert_eq!(json["total"], 2);
@@ -262,32 +182,20 @@ fn progress_in_text_and_json() {
 fn list_plain_shows_phases_status_and_the_current_exercise() {
     let sb = Sandbox::new();
     sb.cmd().args(["run", "sum"]).assert().code(1);
-    sb.cmd()
-        .args(["list", "--plain"])
-        .assert()
-        .success()
-        .stdout(
-            contains("Phase 0 · Basics  0/2")
-                .and(contains(" ▸✗ sum "))
-                .and(contains("  · greet "))
-                .and(contains("\x1b[").not()),
-        );
+    sb.cmd().args(["list", "--plain"]).assert().success().stdout(
+        contains("Phase 0 · Basics  0/2")
+            .and(contains(" ▸✗ sum "))
+            .and(contains("  · greet "))
+            .and(contains("\x1b[").not()),
+    );
 }
 
 #[test]
 fn a_corrupt_progress_file_is_moved_aside_and_rebuilt() {
     let sb = Sandbox::new();
     sb.solve("sum");
-    sb.write(
-        "greet",
-        "greet.js",
-        "export function greet() { return 'nope'; }\n",
-    );
-    fs::write(
-        sb.ws().join(".roadmap/progress.toml"),
-        "version = 1\n[exercises.sum\nstate = ",
-    )
-    .unwrap();
+    sb.write("greet", "greet.js", "export function greet() { return 'nope'; }\n");
+    fs::write(sb.ws().join(".roadmap/progress.toml"), "version = 1\n[exercises.sum\nstate = ").unwrap();
     sb.cmd()
         .arg("progress")
         .assert()
@@ -301,17 +209,11 @@ fn a_corrupt_progress_file_is_moved_aside_and_rebuilt() {
     let kept: Vec<_> = fs::read_dir(sb.ws().join(".roadmap"))
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("progress.toml.corrupt-")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with("progress.toml.corrupt-"))
         .collect();
     assert_eq!(kept.len(), 1);
     assert!(
-        fs::read_to_string(kept[0].path())
-            .unwrap()
-            .contains("[exercises.sum"),
+        fs::read_to_string(kept[0].path()).unwrap().contains("[exercises.sum"),
         "the damaged file is kept as it was"
     );
 }
@@ -321,15 +223,8 @@ fn a_missing_progress_file_is_rebuilt_from_a_recheck() {
     let sb = Sandbox::new();
     sb.solve("sum");
     fs::remove_file(sb.ws().join(".roadmap/progress.toml")).unwrap();
-    sb.cmd()
-        .args(["progress", "--json"])
-        .assert()
-        .success()
-        .stderr(contains("is missing; rebuilding"));
-    assert!(
-        sb.read(".roadmap/progress.toml")
-            .contains("state = \"done\"")
-    );
+    sb.cmd().args(["progress", "--json"]).assert().success().stderr(contains("is missing; rebuilding"));
+    assert!(sb.read(".roadmap/progress.toml").contains("state = \"done\""));
 }
 
 #[test]
@@ -339,10 +234,7 @@ fn a_malformed_curriculum_names_file_line_and_field() {
     let toml = fs::read_to_string(dir.path().join("curriculum.toml")).unwrap();
     fs::write(
         dir.path().join("curriculum.toml"),
-        toml.replace(
-            "timeout = \"3s\"\npoints = 10",
-            "timeout = \"3s\"\npoint = 10",
-        ),
+        toml.replace("timeout = \"3s\"\npoints = 10", "timeout = \"3s\"\npoint = 10"),
     )
     .unwrap();
     roadmap()
@@ -350,9 +242,7 @@ fn a_malformed_curriculum_names_file_line_and_field() {
         .args(["dev", "check"])
         .assert()
         .code(1)
-        .stderr(contains(
-            "curriculum.toml:15:1: point: unknown field `point`",
-        ));
+        .stderr(contains("curriculum.toml:15:1: point: unknown field `point`"));
     roadmap()
         .current_dir(dir.path())
         .args(["init", "x", "--no-install"])
@@ -371,11 +261,7 @@ fn dev_check_proves_the_fixture_course() {
         .arg(dir.path())
         .assert()
         .success()
-        .stdout(
-            contains("✓ sum")
-                .and(contains("starter fails 3 of 3 tests"))
-                .and(contains("No problems")),
-        );
+        .stdout(contains("✓ sum").and(contains("starter fails 3 of 3 tests")).and(contains("No problems")));
 }
 
 #[test]
@@ -384,30 +270,14 @@ fn dev_check_lists_every_problem() {
     copy_tree(&fixture(), dir.path());
     fs::create_dir(dir.path().join("workspace/node_modules")).unwrap();
     // A solution that is wrong, and a starter that already passes.
-    fs::write(
-        dir.path().join("solutions/basics/sum/sum.js"),
-        "export const sum = (a, b) => a - b;\n",
-    )
-    .unwrap();
-    fs::copy(
-        dir.path().join("solutions/basics/greet/greet.js"),
-        dir.path().join("exercises/basics/greet/greet.js"),
-    )
-    .unwrap();
-    roadmap()
-        .args(["dev", "check", "--curriculum"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(
-            contains("2 problem(s)")
-                .and(contains(
-                    "sum: the solution must pass, but it was `fail`: `adds two positive numbers`",
-                ))
-                .and(contains(
-                    "greet: the starter must fail its suite cleanly, but it was `pass`",
-                )),
-        );
+    fs::write(dir.path().join("solutions/basics/sum/sum.js"), "export const sum = (a, b) => a - b;\n").unwrap();
+    fs::copy(dir.path().join("solutions/basics/greet/greet.js"), dir.path().join("exercises/basics/greet/greet.js"))
+        .unwrap();
+    roadmap().args(["dev", "check", "--curriculum"]).arg(dir.path()).assert().code(1).stderr(
+        contains("2 problem(s)")
+            .and(contains("sum: the solution must pass, but it was `fail`: `adds two positive numbers`"))
+            .and(contains("greet: the starter must fail its suite cleanly, but it was `pass`")),
+    );
 }
 
 #[test]
@@ -424,14 +294,6 @@ fn dev_check_requires_installed_packages() {
 
 #[test]
 fn completions_and_version() {
-    roadmap()
-        .args(["completions", "bash"])
-        .assert()
-        .success()
-        .stdout(contains("_roadmap"));
-    roadmap()
-        .arg("--version")
-        .assert()
-        .success()
-        .stdout(contains(env!("CARGO_PKG_VERSION")));
+    roadmap().args(["completions", "bash"]).assert().success().stdout(contains("_roadmap"));
+    roadmap().arg("--version").assert().success().stdout(contains(env!("CARGO_PKG_VERSION")));
 }

@@ -15,12 +15,7 @@ use crate::grade;
 use crate::report::{Report, Status};
 
 /// The sections every task README must have, in this order.
-const TASK_SECTIONS: &[&str] = &[
-    "## Why it matters",
-    "## Your task",
-    "## Done when",
-    "## Further reading",
-];
+const TASK_SECTIONS: &[&str] = &["## Why it matters", "## Your task", "## Done when", "## Further reading"];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Variant {
@@ -59,29 +54,16 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
     let selected: Vec<&Exercise> = if only.is_empty() {
         course.curriculum.exercises.iter().collect()
     } else {
-        only.iter()
-            .map(|name| crate::context::find_exercise(&course, name))
-            .collect::<Result<_>>()?
+        only.iter().map(|name| crate::context::find_exercise(&course, name)).collect::<Result<_>>()?
     };
-    let mut problems: Vec<String> = selected
-        .iter()
-        .flat_map(|e| lint_task(&course, e))
-        .collect();
+    let mut problems: Vec<String> = selected.iter().flat_map(|e| lint_task(&course, e)).collect();
 
     let scratch = Scratch::new(&root)?;
-    let work: Vec<(&Exercise, Variant)> = selected
-        .iter()
-        .flat_map(|e| [(*e, Variant::Starter), (*e, Variant::Solution)])
-        .collect();
+    let work: Vec<(&Exercise, Variant)> =
+        selected.iter().flat_map(|e| [(*e, Variant::Starter), (*e, Variant::Solution)]).collect();
     let jobs = jobs.unwrap_or_else(grade::default_jobs).max(1);
-    println!(
-        "Checking {} exercises ({} suite runs, {jobs} at a time)…",
-        selected.len(),
-        work.len()
-    );
-    let results = grade::parallel(&work, jobs, |(exercise, variant)| {
-        scratch.check(&course, exercise, *variant)
-    });
+    println!("Checking {} exercises ({} suite runs, {jobs} at a time)…", selected.len(), work.len());
+    let results = grade::parallel(&work, jobs, |(exercise, variant)| scratch.check(&course, exercise, *variant));
 
     let mut slowest: Vec<(Duration, &str)> = Vec::new();
     for (exercise, pair) in selected.iter().zip(results.chunks(2)) {
@@ -90,12 +72,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         let mut ok = true;
         match starter {
             Ok(r) if r.status == Status::Fail => {
-                let _ = write!(
-                    line,
-                    "starter fails {} of {} tests",
-                    r.failed(),
-                    r.tests.len()
-                );
+                let _ = write!(line, "starter fails {} of {} tests", r.failed(), r.tests.len());
             }
             Ok(r) => {
                 ok = false;
@@ -109,21 +86,13 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
             }
             Err(e) => {
                 ok = false;
-                problems.push(format!(
-                    "{}: the starter could not be checked: {e:#}",
-                    exercise.id
-                ));
+                problems.push(format!("{}: the starter could not be checked: {e:#}", exercise.id));
             }
         }
         match solution {
             Ok(r) if r.status == Status::Pass => {
                 slowest.push((r.duration, &exercise.id));
-                let _ = write!(
-                    line,
-                    ", solution passes {} tests in {} ms",
-                    r.tests.len(),
-                    r.duration.as_millis()
-                );
+                let _ = write!(line, ", solution passes {} tests in {} ms", r.tests.len(), r.duration.as_millis());
             }
             Ok(r) => {
                 ok = false;
@@ -137,10 +106,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
             }
             Err(e) => {
                 ok = false;
-                problems.push(format!(
-                    "{}: the solution could not be checked: {e:#}",
-                    exercise.id
-                ));
+                problems.push(format!("{}: the solution could not be checked: {e:#}", exercise.id));
             }
         }
         println!("  {} {:28} {line}", if ok { "✓" } else { "✗" }, exercise.id);
@@ -149,11 +115,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
 
     slowest.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
     if !slowest.is_empty() {
-        let top: Vec<String> = slowest
-            .iter()
-            .take(3)
-            .map(|(d, id)| format!("{id} {} ms", d.as_millis()))
-            .collect();
+        let top: Vec<String> = slowest.iter().take(3).map(|(d, id)| format!("{id} {} ms", d.as_millis())).collect();
         println!("Slowest solution runs: {}", top.join(", "));
     }
     println!("Checked in {:.1} s.", started.elapsed().as_secs_f64());
@@ -175,34 +137,19 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         }
     }
     // A closing line CI systems read: suite runs that behaved as they must.
-    println!(
-        "check: {as_expected} passed, {} failed",
-        work.len() - as_expected
-    );
-    Ok(if problems.is_empty() {
-        Code::Success
-    } else {
-        Code::Failure
-    })
+    println!("check: {as_expected} passed, {} failed", work.len() - as_expected);
+    Ok(if problems.is_empty() { Code::Success } else { Code::Failure })
 }
 
 fn detail(report: &Report) -> String {
     if let Some(problem) = &report.problem {
-        let at = problem
-            .location
-            .as_deref()
-            .map(|l| format!(" at {l}"))
-            .unwrap_or_default();
+        let at = problem.location.as_deref().map(|l| format!(" at {l}")).unwrap_or_default();
         return format!(": {}{at}", problem.message);
     }
     match report.first_failure() {
-        Some(t) => format!(
-            ": `{}`: {}",
-            t.name,
-            t.failure
-                .as_ref()
-                .map_or("", |f| f.message.lines().next().unwrap_or(""))
-        ),
+        Some(t) => {
+            format!(": `{}`: {}", t.name, t.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or("")))
+        }
         None => String::new(),
     }
 }
@@ -218,17 +165,13 @@ fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
     for section in TASK_SECTIONS {
         match text[from..].find(section) {
             Some(at) => from += at + section.len(),
-            None => problems.push(format!(
-                "{path}: the task needs a `{section}` section (in order: {})",
-                TASK_SECTIONS.join(", ")
-            )),
+            None => problems
+                .push(format!("{path}: the task needs a `{section}` section (in order: {})", TASK_SECTIONS.join(", "))),
         }
     }
     let words = text.split_whitespace().count();
     if !(120..=700).contains(&words) {
-        problems.push(format!(
-            "{path}: the task has {words} words; aim for 150–500"
-        ));
+        problems.push(format!("{path}: the task has {words} words; aim for 150–500"));
     }
     problems
 }
@@ -240,24 +183,15 @@ struct Scratch {
 
 impl Scratch {
     fn new(curriculum: &Path) -> Result<Scratch> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let root =
-            std::env::temp_dir().join(format!("roadmap-check-{}-{nanos}", std::process::id()));
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let root = std::env::temp_dir().join(format!("roadmap-check-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
         let scratch = Scratch { root };
-        fs::copy(
-            curriculum.join("workspace/package.json"),
-            scratch.root.join("package.json"),
-        )
-        .context("cannot copy workspace/package.json")?;
-        std::os::unix::fs::symlink(
-            curriculum.join("workspace/node_modules"),
-            scratch.root.join("node_modules"),
-        )
-        .context("cannot link node_modules")?;
+        fs::copy(curriculum.join("workspace/package.json"), scratch.root.join("package.json"))
+            .context("cannot copy workspace/package.json")?;
+        std::os::unix::fs::symlink(curriculum.join("workspace/node_modules"), scratch.root.join("node_modules"))
+            .context("cannot link node_modules")?;
         Ok(scratch)
     }
 
@@ -267,18 +201,11 @@ impl Scratch {
             Variant::Solution => "solution",
         };
         let dir = self.root.join(name).join(exercise.rel_dir());
-        course
-            .files
-            .extract(&format!("exercises/{}", exercise.rel_dir()), &dir)?;
+        course.files.extract(&format!("exercises/{}", exercise.rel_dir()), &dir)?;
         if variant == Variant::Solution {
-            course
-                .files
-                .extract(&format!("solutions/{}", exercise.rel_dir()), &dir)?;
+            course.files.extract(&format!("solutions/{}", exercise.rel_dir()), &dir)?;
         }
-        let run_dir = self
-            .root
-            .join(".roadmap/run")
-            .join(format!("{}-{name}", exercise.id));
+        let run_dir = self.root.join(".roadmap/run").join(format!("{}-{name}", exercise.id));
         grade::grade_dir(&course.files, exercise, &dir, &run_dir, |_| {})
     }
 }

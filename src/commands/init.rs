@@ -20,10 +20,7 @@ pub fn run(flag: Option<&Path>, args: &InitArgs) -> Result<Code> {
 
     let written = course.files.extract("workspace", &dir)?;
     if written.is_empty() {
-        anyhow::bail!(
-            "{} has no workspace/ folder to create a workspace from",
-            course.files.describe()
-        );
+        anyhow::bail!("{} has no workspace/ folder to create a workspace from", course.files.describe());
     }
     course.files.extract("exercises", &dir.join("exercises"))?;
     let curriculum = match &files {
@@ -32,10 +29,7 @@ pub fn run(flag: Option<&Path>, args: &InitArgs) -> Result<Code> {
     };
     let ws = Workspace::create(&dir, curriculum)?;
     let first = course.curriculum.exercises.first().map(|e| e.id.clone());
-    ProgressStore::new(ws.progress_path()).replace(&Progress {
-        current: first.clone(),
-        ..Progress::default()
-    })?;
+    ProgressStore::new(ws.progress_path()).replace(&Progress { current: first.clone(), ..Progress::default() })?;
 
     println!(
         "Created {} with {} exercises in {} phases.",
@@ -45,16 +39,11 @@ pub fn run(flag: Option<&Path>, args: &InitArgs) -> Result<Code> {
     );
     let shown = pathdiff(&cwd, &dir);
     if args.no_install {
-        println!(
-            "\nSkipped `npm ci`. Before grading, install the course's packages:\n  cd {shown} && npm ci"
-        );
+        println!("\nSkipped `npm ci`. Before grading, install the course's packages:\n  cd {shown} && npm ci");
     } else {
         install(&dir, &shown);
     }
-    println!(
-        "\nNext:\n  cd {shown}\n  roadmap            # opens {}",
-        first.unwrap_or_default()
-    );
+    println!("\nNext:\n  cd {shown}\n  roadmap            # opens {}", first.unwrap_or_default());
     Ok(Code::Success)
 }
 
@@ -64,10 +53,7 @@ fn install(dir: &Path, shown: &str) {
     println!("\nInstalling the course's packages (npm ci)…");
     let npm = std::env::var_os("ROADMAP_NPM").unwrap_or_else(|| "npm".into());
     let mut command = Command::new(&npm);
-    command
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir)
-        .stdin(Stdio::null());
+    command.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir).stdin(Stdio::null());
     crate::signals::restore_in_child(&mut command);
     let status = command.status();
     match status {
@@ -86,6 +72,5 @@ fn install(dir: &Path, shown: &str) {
 
 /// `dir` as the user would type it from `cwd`.
 fn pathdiff(cwd: &Path, dir: &Path) -> String {
-    dir.strip_prefix(cwd)
-        .map_or_else(|_| dir.display().to_string(), |p| p.display().to_string())
+    dir.strip_prefix(cwd).map_or_else(|_| dir.display().to_string(), |p| p.display().to_string())
 }

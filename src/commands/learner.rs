@@ -1,9 +1,8 @@
 //! The learner's commands: run, hint, reset, solution, progress and list.
-use std::fs;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::Code;
 use crate::context::Learner;
@@ -12,24 +11,12 @@ use crate::render::human::{self, Style};
 use crate::report::TestStatus;
 use crate::runner::RunEvent;
 
-pub fn watch(flag: Option<&Path>) -> Result<Code> {
-    // Watch mode is not built yet; grading the current exercise once is the honest
-    // fallback, and says how to grade again.
-    let code = run(flag, None)?;
-    eprintln!(
-        "\n(watch mode is not available in this build: edit, save, then run `roadmap run` again)"
-    );
-    Ok(code)
-}
-
 pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
     let learner = Learner::open(flag)?;
     let exercise = learner.exercise(name)?.clone();
     let style = Style::for_stdout();
     let mut live = Live::new(&exercise.id);
-    let report = grade::grade(&learner.course, &learner.workspace, &exercise, |event| {
-        live.update(event)
-    })?;
+    let report = grade::grade(&learner.course, &learner.workspace, &exercise, |event| live.update(event))?;
     live.clear();
     let passed = report.status.is_pass();
     let (progress, newly_done) = learner.store.update(|p| {
@@ -41,10 +28,7 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
         passed && !was_done
     })?;
 
-    print!(
-        "{}",
-        human::report(&learner.course.curriculum, &exercise, &report, style)
-    );
+    print!("{}", human::report(&learner.course.curriculum, &exercise, &report, style));
     if passed {
         if newly_done {
             println!(
@@ -52,18 +36,9 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
                 exercise.id, exercise.id
             );
         }
-        match progress
-            .current
-            .as_deref()
-            .and_then(|id| learner.course.curriculum.exercise(id))
-        {
+        match progress.current.as_deref().and_then(|id| learner.course.curriculum.exercise(id)) {
             Some(next) if next.id != exercise.id => {
-                println!(
-                    "  Next: {} · {}  (exercises/{}/README.md)",
-                    next.id,
-                    next.title,
-                    next.rel_dir()
-                );
+                println!("  Next: {} · {}  (exercises/{}/README.md)", next.id, next.title, next.rel_dir());
             }
             _ => println!("  Every exercise is done. Congratulations!"),
         }
@@ -80,11 +55,7 @@ pub fn hint(flag: Option<&Path>, name: Option<&str>, all: bool) -> Result<Code> 
     let total = exercise.hints.len();
     let (_, shown) = learner.store.update(|p| {
         let entry = p.exercises.entry(exercise.id.clone()).or_default();
-        entry.hints_shown = if all {
-            total as u32
-        } else {
-            (entry.hints_shown + 1).min(total as u32)
-        };
+        entry.hints_shown = if all { total as u32 } else { (entry.hints_shown + 1).min(total as u32) };
         entry.hints_shown as usize
     })?;
     println!("Hints for {} · {}\n", exercise.id, exercise.title);
@@ -92,10 +63,7 @@ pub fn hint(flag: Option<&Path>, name: Option<&str>, all: bool) -> Result<Code> 
         println!("{}. {hint}\n", i + 1);
     }
     if shown < total {
-        println!(
-            "({shown} of {total}; run `roadmap hint {}` again for the next one)",
-            exercise.id
-        );
+        println!("({shown} of {total}; run `roadmap hint {}` again for the next one)", exercise.id);
     }
     Ok(Code::Success)
 }
@@ -106,15 +74,9 @@ pub fn reset(flag: Option<&Path>, name: &str, yes: bool) -> Result<Code> {
     let dir = learner.workspace.exercise_dir(&exercise);
     if !yes {
         if !std::io::stdin().is_terminal() {
-            bail!(
-                "reset replaces your files in {}; pass --yes to confirm when not in a terminal",
-                dir.display()
-            );
+            bail!("reset replaces your files in {}; pass --yes to confirm when not in a terminal", dir.display());
         }
-        print!(
-            "Reset {} to its starter? Your current files are backed up under .roadmap/backup/. [y/N] ",
-            exercise.id
-        );
+        print!("Reset {} to its starter? Your current files are backed up under .roadmap/backup/. [y/N] ", exercise.id);
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
@@ -123,24 +85,9 @@ pub fn reset(flag: Option<&Path>, name: &str, yes: bool) -> Result<Code> {
             return Ok(Code::Success);
         }
     }
-    let backup = learner.workspace.root.join(".roadmap/backup").join(format!(
-        "{}-{}",
-        exercise.id,
-        crate::progress::timestamp().replace(':', "")
-    ));
-    if dir.exists() {
-        copy_dir(&dir, &backup)?;
-    }
-    let restored = learner
-        .workspace
-        .restore_starter(&learner.course.files, &exercise)?;
-    println!(
-        "Restored {} file(s) of {}: {}",
-        restored.len(),
-        exercise.id,
-        restored.join(", ")
-    );
-    if dir.exists() {
+    let (restored, backup) = learner.workspace.reset(&learner.course.files, &exercise)?;
+    println!("Restored {} file(s) of {}: {}", restored.len(), exercise.id, restored.join(", "));
+    if let Some(backup) = backup {
         println!("Your previous files are in {}", backup.display());
     }
     Ok(Code::Success)
@@ -157,15 +104,8 @@ pub fn solution(flag: Option<&Path>, name: &str) -> Result<Code> {
         return Ok(Code::Usage);
     }
     let dest = learner.workspace.solution_dir(&exercise);
-    let files = learner
-        .course
-        .files
-        .extract(&format!("solutions/{}", exercise.rel_dir()), &dest)?;
-    println!(
-        "The reference solution of {} is in {}:",
-        exercise.id,
-        dest.display()
-    );
+    let files = learner.course.files.extract(&format!("solutions/{}", exercise.rel_dir()), &dest)?;
+    println!("The reference solution of {} is in {}:", exercise.id, dest.display());
     for f in files {
         println!("  {f}");
     }
@@ -183,12 +123,7 @@ pub fn progress(flag: Option<&Path>, json: bool) -> Result<Code> {
             .exercises
             .iter()
             .map(|e| {
-                let p = learner
-                    .progress
-                    .exercises
-                    .get(&e.id)
-                    .cloned()
-                    .unwrap_or_default();
+                let p = learner.progress.exercises.get(&e.id).cloned().unwrap_or_default();
                 serde_json::json!({
                     "id": e.id, "phase": e.phase, "title": e.title, "state": p.state,
                     "attempts": p.attempts, "first_pass": p.first_pass, "points": e.points,
@@ -199,48 +134,16 @@ pub fn progress(flag: Option<&Path>, json: bool) -> Result<Code> {
         value["exercises"] = serde_json::Value::Array(exercises);
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print!(
-            "{}",
-            human::progress(&learner.course.curriculum, &summary, Style::for_stdout())
-        );
+        print!("{}", human::progress(&learner.course.curriculum, &summary, Style::for_stdout()));
     }
     Ok(Code::Success)
 }
 
 pub fn list(flag: Option<&Path>, plain: bool) -> Result<Code> {
     let learner = Learner::open(flag)?;
-    let style = if plain {
-        Style::PLAIN
-    } else {
-        Style::for_stdout()
-    };
-    print!(
-        "{}",
-        human::list(
-            &learner.course.curriculum,
-            &learner.progress,
-            &learner.current().id,
-            style
-        )
-    );
+    let style = if plain { Style::PLAIN } else { Style::for_stdout() };
+    print!("{}", human::list(&learner.course.curriculum, &learner.progress, &learner.current().id, style));
     Ok(Code::Success)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            if entry.file_name() != "node_modules" {
-                copy_dir(&entry.path(), &target)?;
-            }
-        } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot back up {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// A one-line status on stderr while a suite runs, for terminals only.
@@ -253,12 +156,7 @@ struct Live {
 
 impl Live {
     fn new(exercise: &str) -> Live {
-        Live {
-            enabled: std::io::stderr().is_terminal(),
-            exercise: exercise.to_string(),
-            passed: 0,
-            failed: 0,
-        }
+        Live { enabled: std::io::stderr().is_terminal(), exercise: exercise.to_string(), passed: 0, failed: 0 }
     }
 
     fn update(&mut self, event: RunEvent) {
@@ -275,13 +173,10 @@ impl Live {
                 result.name
             }
         };
-        let line: String = format!(
-            "grading {}: ✓ {} ✗ {}  {running}",
-            self.exercise, self.passed, self.failed
-        )
-        .chars()
-        .take(100)
-        .collect();
+        let line: String = format!("grading {}: ✓ {} ✗ {}  {running}", self.exercise, self.passed, self.failed)
+            .chars()
+            .take(100)
+            .collect();
         eprint!("\r\x1b[2K{line}");
     }
 

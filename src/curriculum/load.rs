@@ -45,11 +45,7 @@ pub struct CurriculumErrors(pub Vec<Diagnostic>);
 impl fmt::Display for CurriculumErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(
-            f,
-            "the curriculum has {n} problem{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
+        writeln!(f, "the curriculum has {n} problem{}:", if n == 1 { "" } else { "s" })?;
         for d in &self.0 {
             writeln!(f, "  {d}")?;
         }
@@ -119,18 +115,11 @@ impl Locator<'_> {
     fn position(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
-            before[nl + 1..].chars().count()
-        }) + 1;
+        let column = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
         (line, column)
     }
 
-    fn at(
-        &self,
-        span: Range<usize>,
-        field: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    fn at(&self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             file: self.file.clone(),
             position: Some(self.position(span.start)),
@@ -142,17 +131,12 @@ impl Locator<'_> {
     /// The key of the `key = value` line an offset falls on, for parse errors whose
     /// message does not say which field was wrong.
     fn key_at(&self, offset: usize) -> Option<String> {
-        let start = self.text[..offset.min(self.text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let start = self.text[..offset.min(self.text.len())].rfind('\n').map_or(0, |i| i + 1);
         let line = self.text[start..].lines().next()?;
         let (key, _) = line.split_once('=')?;
         let key = key.trim();
-        (!key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
-        .then(|| key.to_string())
+        (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
+            .then(|| key.to_string())
     }
 }
 
@@ -168,39 +152,21 @@ pub fn load(files: &CourseFiles) -> Result<Curriculum, CurriculumErrors> {
         }])
     })?;
     let curriculum = parse(&name, &text)?;
-    let problems = check_trees(
-        &curriculum,
-        files,
-        &Locator {
-            file: name,
-            text: &text,
-        },
-    );
-    if problems.is_empty() {
-        Ok(curriculum)
-    } else {
-        Err(CurriculumErrors(problems))
-    }
+    let problems = check_trees(&curriculum, files, &Locator { file: name, text: &text });
+    if problems.is_empty() { Ok(curriculum) } else { Err(CurriculumErrors(problems)) }
 }
 
 /// Parses and validates `curriculum.toml` alone, without looking at the trees.
 pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
-    let loc = Locator {
-        file: file.to_string(),
-        text,
-    };
-    let raw: RawCurriculum =
-        toml::from_str(text).map_err(|e| CurriculumErrors(vec![parse_error(&loc, &e)]))?;
+    let loc = Locator { file: file.to_string(), text };
+    let raw: RawCurriculum = toml::from_str(text).map_err(|e| CurriculumErrors(vec![parse_error(&loc, &e)]))?;
     let mut problems = Vec::new();
 
     if *raw.format.get_ref() != KNOWN_FORMAT {
         problems.push(loc.at(
             raw.format.span(),
             "format",
-            format!(
-                "format {} is not supported; this roadmap reads format {KNOWN_FORMAT}",
-                raw.format.get_ref()
-            ),
+            format!("format {} is not supported; this roadmap reads format {KNOWN_FORMAT}", raw.format.get_ref()),
         ));
     }
 
@@ -229,15 +195,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             id: p.id.into_inner(),
             title: p.title.into_inner(),
             goal: p.goal,
-            reading: p
-                .reading
-                .into_iter()
-                .map(|r| Reading {
-                    title: r.title,
-                    url: r.url,
-                    why: r.why,
-                })
-                .collect(),
+            reading: p.reading.into_iter().map(|r| Reading { title: r.title, url: r.url, why: r.why }).collect(),
         });
     }
 
@@ -252,10 +210,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             problems.push(loc.at(
                 e.id.span(),
                 "exercise.id",
-                format!(
-                    "duplicate exercise id `{id}` (first defined on line {})",
-                    loc.position(first.start).0
-                ),
+                format!("duplicate exercise id `{id}` (first defined on line {})", loc.position(first.start).0),
             ));
         } else {
             exercise_ids.insert(id.clone(), e.id.span());
@@ -265,11 +220,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             problems.push(loc.at(
                 e.phase.span(),
                 field("phase"),
-                format!(
-                    "unknown phase `{}` (phases: {})",
-                    e.phase.get_ref(),
-                    known.join(", ")
-                ),
+                format!("unknown phase `{}` (phases: {})", e.phase.get_ref(), known.join(", ")),
             ));
         }
         if e.title.get_ref().trim().is_empty() {
@@ -289,18 +240,11 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             }
         };
         if e.files.get_ref().is_empty() {
-            problems.push(loc.at(
-                e.files.span(),
-                field("files"),
-                "must name at least one starter file",
-            ));
+            problems.push(loc.at(e.files.span(), field("files"), "must name at least one starter file"));
         }
         for file in e.files.get_ref() {
             let f = file.get_ref();
-            if f.is_empty()
-                || f.starts_with('/')
-                || f.split('/').any(|part| part == ".." || part.is_empty())
-            {
+            if f.is_empty() || f.starts_with('/') || f.split('/').any(|part| part == ".." || part.is_empty()) {
                 problems.push(loc.at(
                     file.span(),
                     field("files"),
@@ -319,11 +263,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
                     problems.push(loc.at(
                         service.span(),
                         field("services"),
-                        format!(
-                            "unknown service `{}` (known: {})",
-                            service.get_ref(),
-                            known.join(", ")
-                        ),
+                        format!("unknown service `{}` (known: {})", service.get_ref(), known.join(", ")),
                     ));
                 }
             }
@@ -333,11 +273,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             Some(t) => match humantime::parse_duration(t.get_ref()) {
                 Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => d,
                 Ok(_) => {
-                    problems.push(loc.at(
-                        t.span(),
-                        field("timeout"),
-                        "must be more than 0 and at most 10m",
-                    ));
+                    problems.push(loc.at(t.span(), field("timeout"), "must be more than 0 and at most 10m"));
                     Duration::from_secs(10)
                 }
                 Err(err) => {
@@ -351,11 +287,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             },
         };
         if e.hints.get_ref().is_empty() {
-            problems.push(loc.at(
-                e.hints.span(),
-                field("hints"),
-                "must have at least one hint",
-            ));
+            problems.push(loc.at(e.hints.span(), field("hints"), "must have at least one hint"));
         }
         for hint in e.hints.get_ref() {
             if hint.get_ref().trim().is_empty() {
@@ -367,40 +299,22 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             phase: e.phase.into_inner(),
             title: e.title.into_inner(),
             kind,
-            files: e
-                .files
-                .into_inner()
-                .into_iter()
-                .map(Spanned::into_inner)
-                .collect(),
+            files: e.files.into_inner().into_iter().map(Spanned::into_inner).collect(),
             services: services.into_iter().collect(),
             timeout,
             points: e.points.map_or(10, Spanned::into_inner),
-            hints: e
-                .hints
-                .into_inner()
-                .into_iter()
-                .map(Spanned::into_inner)
-                .collect(),
+            hints: e.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
         });
     }
 
-    if problems.is_empty() {
-        Ok(Curriculum { phases, exercises })
-    } else {
-        Err(CurriculumErrors(problems))
-    }
+    if problems.is_empty() { Ok(Curriculum { phases, exercises }) } else { Err(CurriculumErrors(problems)) }
 }
 
 fn check_id(loc: &Locator, id: &Spanned<String>, field: &str, problems: &mut Vec<Diagnostic>) {
     let s = id.get_ref();
     let valid = !s.is_empty()
-        && s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
+        && s.split('-')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     if !valid {
         problems.push(loc.at(
             id.span(),
@@ -418,12 +332,7 @@ fn parse_error(loc: &Locator, error: &toml::de::Error) -> Diagnostic {
     let field = quoted_after(&message, "unknown field `")
         .or_else(|| quoted_after(&message, "missing field `"))
         .or_else(|| span.as_ref().and_then(|s| loc.key_at(s.start)));
-    Diagnostic {
-        file: loc.file.clone(),
-        position: span.map(|s| loc.position(s.start)),
-        field,
-        message,
-    }
+    Diagnostic { file: loc.file.clone(), position: span.map(|s| loc.position(s.start)), field, message }
 }
 
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {
@@ -434,28 +343,15 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
 /// Checks that the trees hold exactly the declared exercises, each with all its parts.
 fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let folder_problem = |path: String, message: String| Diagnostic {
-        file: path,
-        position: None,
-        field: None,
-        message,
-    };
-    let id_span = |id: &str| {
-        loc.text
-            .find(&format!("\"{id}\""))
-            .map(|i| i + 1)
-            .unwrap_or(0)
-    };
+    let folder_problem =
+        |path: String, message: String| Diagnostic { file: path, position: None, field: None, message };
+    let id_span = |id: &str| loc.text.find(&format!("\"{id}\"")).map(|i| i + 1).unwrap_or(0);
 
     for exercise in &curriculum.exercises {
         let dir = exercise.rel_dir();
         let at = id_span(&exercise.id);
         let missing = |what: &str, path: String| {
-            loc.at(
-                at..at,
-                format!("exercise `{}`", exercise.id),
-                format!("{what} {path} is missing"),
-            )
+            loc.at(at..at, format!("exercise `{}`", exercise.id), format!("{what} {path} is missing"))
         };
         if !files.dir_exists(&format!("exercises/{dir}")) {
             problems.push(missing("the starter folder", format!("exercises/{dir}/")));
@@ -466,20 +362,14 @@ fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> V
         }
         for file in &exercise.files {
             if !files.is_file(&format!("exercises/{dir}/{file}")) {
-                problems.push(missing(
-                    "the starter file",
-                    format!("exercises/{dir}/{file}"),
-                ));
+                problems.push(missing("the starter file", format!("exercises/{dir}/{file}")));
             }
         }
         if !files.dir_exists(&format!("solutions/{dir}")) {
             problems.push(missing("the solution folder", format!("solutions/{dir}/")));
         }
         if !files.is_file(&format!("checks/{dir}/{SUITE_FILE}")) {
-            problems.push(missing(
-                "the hidden suite",
-                format!("checks/{dir}/{SUITE_FILE}"),
-            ));
+            problems.push(missing("the hidden suite", format!("checks/{dir}/{SUITE_FILE}")));
         }
     }
 
@@ -498,8 +388,7 @@ fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> V
                 if !declared.contains(&format!("{phase}/{id}")) {
                     problems.push(folder_problem(
                         format!("{tree}/{phase}/{id}/"),
-                        "orphan folder: no exercise with this id and phase in curriculum.toml"
-                            .into(),
+                        "orphan folder: no exercise with this id and phase in curriculum.toml".into(),
                     ));
                 }
             }
@@ -521,9 +410,7 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<Diagnostic> {
-        parse("curriculum.toml", text)
-            .expect_err("should be rejected")
-            .0
+        parse("curriculum.toml", text).expect_err("should be rejected").0
     }
 
     #[test]
@@ -574,19 +461,13 @@ mod tests {
             exercise("")
         );
         let d = &errors(&text)[0];
-        assert!(
-            d.message
-                .contains("duplicate exercise id `hello` (first defined on line 7)"),
-            "{d}"
-        );
+        assert!(d.message.contains("duplicate exercise id `hello` (first defined on line 7)"), "{d}");
         assert_eq!(d.position.unwrap().0, 14);
     }
 
     #[test]
     fn duplicate_phase_ids_are_rejected() {
-        let d = &errors(&format!(
-            "{PHASE}[[phase]]\nid = \"basics\"\ntitle = \"Again\"\n"
-        ))[0];
+        let d = &errors(&format!("{PHASE}[[phase]]\nid = \"basics\"\ntitle = \"Again\"\n"))[0];
         assert!(d.message.contains("duplicate phase id"), "{d}");
     }
 
@@ -594,11 +475,7 @@ mod tests {
     fn unknown_service_lists_the_known_ones() {
         let d = &errors(&exercise("services = [\"mongo\"]\n"))[0];
         assert_eq!(d.field.as_deref(), Some("exercise `hello` services"));
-        assert!(
-            d.message
-                .contains("unknown service `mongo` (known: postgres, redis, amqp)"),
-            "{d}"
-        );
+        assert!(d.message.contains("unknown service `mongo` (known: postgres, redis, amqp)"), "{d}");
         assert_eq!(d.position.unwrap(), (12, 13));
     }
 
@@ -613,10 +490,7 @@ mod tests {
     #[test]
     fn unknown_phase_is_rejected() {
         let d = &errors(&exercise("").replace("phase = \"basics\"", "phase = \"nope\""))[0];
-        assert!(
-            d.message.contains("unknown phase `nope` (phases: basics)"),
-            "{d}"
-        );
+        assert!(d.message.contains("unknown phase `nope` (phases: basics)"), "{d}");
     }
 
     #[test]
@@ -629,10 +503,7 @@ mod tests {
         let text: Vec<String> = all.iter().map(ToString::to_string).collect();
         assert_eq!(all.len(), 4, "{text:#?}");
         assert!(text[0].contains("not a kebab-case id"));
-        assert!(
-            text.iter()
-                .any(|t| t.contains("`../up.js` must be a relative path"))
-        );
+        assert!(text.iter().any(|t| t.contains("`../up.js` must be a relative path")));
         assert!(text.iter().any(|t| t.contains("`soon` is not a duration")));
         assert!(text.iter().any(|t| t.contains("unknown kind `lab`")));
     }
@@ -645,8 +516,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let text = exercise("services = [\"mongo\", \"kafka\"]\n")
-            .replace("hints = [\"look\"]", "hints = []");
+        let text = exercise("services = [\"mongo\", \"kafka\"]\n").replace("hints = [\"look\"]", "hints = []");
         assert_eq!(errors(&text).len(), 3);
     }
 
@@ -661,34 +531,11 @@ mod tests {
         std::fs::create_dir_all(root.join("checks/other")).unwrap();
         let problems = load(&CourseFiles::Disk(root.to_path_buf())).unwrap_err().0;
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert!(
-            text.iter()
-                .any(|t| t.contains("exercises/basics/hello/README.md is missing")),
-            "{text:#?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.contains("solutions/basics/hello/ is missing")),
-            "{text:#?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.contains("checks/basics/hello/suite.test.js is missing")),
-            "{text:#?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.starts_with("exercises/basics/stray/: orphan folder")),
-            "{text:#?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.starts_with("checks/other/: orphan folder")),
-            "{text:#?}"
-        );
-        assert!(
-            text[0].contains(":7:"),
-            "points at the exercise id line: {text:#?}"
-        );
+        assert!(text.iter().any(|t| t.contains("exercises/basics/hello/README.md is missing")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("solutions/basics/hello/ is missing")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("checks/basics/hello/suite.test.js is missing")), "{text:#?}");
+        assert!(text.iter().any(|t| t.starts_with("exercises/basics/stray/: orphan folder")), "{text:#?}");
+        assert!(text.iter().any(|t| t.starts_with("checks/other/: orphan folder")), "{text:#?}");
+        assert!(text[0].contains(":7:"), "points at the exercise id line: {text:#?}");
     }
 }

@@ -42,9 +42,7 @@ impl CourseFiles {
                 .with_context(|| format!("{rel} is not part of the built-in curriculum")),
             CourseFiles::Disk(root) => {
                 let path = root.join(rel);
-                fs::read(&path)
-                    .map(Cow::Owned)
-                    .with_context(|| format!("cannot read {}", path.display()))
+                fs::read(&path).map(Cow::Owned).with_context(|| format!("cannot read {}", path.display()))
             }
         }
     }
@@ -65,10 +63,9 @@ impl CourseFiles {
     pub fn files_under(&self, prefix: &str) -> Vec<String> {
         let prefix = format!("{}/", prefix.trim_end_matches('/'));
         let mut out = match self {
-            CourseFiles::Embedded => embedded::FILES
-                .iter()
-                .filter_map(|(name, _)| name.strip_prefix(&prefix).map(str::to_string))
-                .collect(),
+            CourseFiles::Embedded => {
+                embedded::FILES.iter().filter_map(|(name, _)| name.strip_prefix(&prefix).map(str::to_string)).collect()
+            }
             CourseFiles::Disk(root) => {
                 let mut out = Vec::new();
                 walk(&root.join(&prefix), Path::new(""), &mut out);
@@ -119,12 +116,10 @@ impl CourseFiles {
         for rel in &files {
             let target = dest.join(rel);
             if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let bytes = self.read(&format!("{}/{rel}", prefix.trim_end_matches('/')))?;
-            fs::write(&target, &bytes)
-                .with_context(|| format!("cannot write {}", target.display()))?;
+            fs::write(&target, &bytes).with_context(|| format!("cannot write {}", target.display()))?;
         }
         Ok(files)
     }

@@ -21,17 +21,11 @@ impl Style {
     pub fn for_stdout() -> Style {
         use std::io::IsTerminal;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            color: !no_color && std::io::stdout().is_terminal(),
-        }
+        Style { color: !no_color && std::io::stdout().is_terminal() }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
     fn green(self, t: &str) -> String {
         self.paint("32", t)
@@ -56,11 +50,7 @@ pub fn phase_label(curriculum: &Curriculum, phase: &str) -> String {
 }
 
 fn exercise_heading(curriculum: &Curriculum, exercise: &Exercise, style: Style) -> String {
-    let kind = if exercise.kind == Kind::Project {
-        " (project)"
-    } else {
-        ""
-    };
+    let kind = if exercise.kind == Kind::Project { " (project)" } else { "" };
     format!(
         "{} · {}{kind}\n  {}\n",
         style.bold(&exercise.id),
@@ -70,12 +60,7 @@ fn exercise_heading(curriculum: &Curriculum, exercise: &Exercise, style: Style) 
 }
 
 /// The full report of one graded run.
-pub fn report(
-    curriculum: &Curriculum,
-    exercise: &Exercise,
-    report: &Report,
-    style: Style,
-) -> String {
+pub fn report(curriculum: &Curriculum, exercise: &Exercise, report: &Report, style: Style) -> String {
     let mut out = exercise_heading(curriculum, exercise, style);
     out.push('\n');
     for test in &report.tests {
@@ -84,27 +69,13 @@ pub fn report(
             TestStatus::Fail => style.red("✗"),
         };
         let ms = test.duration.as_millis();
-        let _ = writeln!(
-            out,
-            "  {mark} {} {}",
-            test.name,
-            style.dim(&format!("({ms} ms)"))
-        );
+        let _ = writeln!(out, "  {mark} {} {}", test.name, style.dim(&format!("({ms} ms)")));
     }
     if let Some(test) = &report.unfinished_test {
-        let _ = writeln!(
-            out,
-            "  {} {} {}",
-            style.yellow("…"),
-            test,
-            style.dim("(did not finish)")
-        );
+        let _ = writeln!(out, "  {} {} {}", style.yellow("…"), test, style.dim("(did not finish)"));
     }
 
-    if let Some(test) = report
-        .first_failure()
-        .filter(|_| report.status == Status::Fail)
-    {
+    if let Some(test) = report.first_failure().filter(|_| report.status == Status::Fail) {
         let failure = test.failure.clone().unwrap_or_default();
         let _ = writeln!(out, "\n  {} {}", style.bold("First failure:"), test.name);
         for line in failure.message.lines() {
@@ -117,23 +88,14 @@ pub fn report(
         if let Some(location) = &failure.location {
             let _ = writeln!(out, "    at {location}");
         }
-        if let Some(stack) = failure
-            .stack
-            .as_deref()
-            .filter(|_| failure.location.is_none())
-        {
+        if let Some(stack) = failure.stack.as_deref().filter(|_| failure.location.is_none()) {
             for line in stack.lines().skip(1).take(4) {
                 let _ = writeln!(out, "    {}", style.dim(line.trim()));
             }
         }
     }
     if let Some(problem) = &report.problem {
-        let _ = writeln!(
-            out,
-            "\n  {} {}",
-            style.bold(&format!("{}:", report.status.label())),
-            problem.message
-        );
+        let _ = writeln!(out, "\n  {} {}", style.bold(&format!("{}:", report.status.label())), problem.message);
         if let Some(location) = &problem.location {
             let _ = writeln!(out, "    at {location}");
         }
@@ -161,11 +123,9 @@ pub fn report(
     let total = report.tests.len();
     let summary = match report.status {
         Status::Pass => style.green(&format!("✓ All {total} tests pass.")),
-        Status::Fail => style.red(&format!(
-            "✗ {} of {total} tests failed ({} passed).",
-            report.failed(),
-            report.passed()
-        )),
+        Status::Fail => {
+            style.red(&format!("✗ {} of {total} tests failed ({} passed).", report.failed(), report.passed()))
+        }
         Status::Error => style.red("✗ Your code did not run to the end."),
         Status::Timeout => style.red("✗ Timed out."),
         Status::NeedsService => style.yellow("● Needs a service that is not available."),
@@ -178,13 +138,7 @@ fn write_value(out: &mut String, label: &str, value: &str, paint: impl Fn(&str) 
     let mut lines = value.lines();
     let _ = writeln!(out, "    {label} {}", paint(lines.next().unwrap_or("")));
     for line in lines {
-        let _ = writeln!(
-            out,
-            "    {:width$} {}",
-            "",
-            paint(line),
-            width = label.len()
-        );
+        let _ = writeln!(out, "    {:width$} {}", "", paint(line), width = label.len());
     }
 }
 
@@ -207,12 +161,7 @@ fn state_mark(state: State, style: Style) -> String {
 /// The roadmap: phases with their exercises and status.
 pub fn list(curriculum: &Curriculum, progress: &Progress, current: &str, style: Style) -> String {
     let mut out = String::new();
-    let width = curriculum
-        .exercises
-        .iter()
-        .map(|e| e.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(0);
     for phase in &curriculum.phases {
         let exercises: Vec<&Exercise> = curriculum.exercises_in(&phase.id).collect();
         let done = exercises.iter().filter(|e| progress.is_done(&e.id)).count();
@@ -228,23 +177,12 @@ pub fn list(curriculum: &Curriculum, progress: &Progress, current: &str, style: 
         // The phase being worked on also shows its production code worth reading.
         if exercises.iter().any(|e| e.id == current) {
             for r in &phase.reading {
-                let _ = writeln!(
-                    out,
-                    "  {} {} — {} ({})",
-                    style.dim("read:"),
-                    r.title,
-                    r.why,
-                    r.url
-                );
+                let _ = writeln!(out, "  {} {} — {} ({})", style.dim("read:"), r.title, r.why, r.url);
             }
         }
         for e in exercises {
             let pointer = if e.id == current { "▸" } else { " " };
-            let project = if e.kind == Kind::Project {
-                "  [project]"
-            } else {
-                ""
-            };
+            let project = if e.kind == Kind::Project { "  [project]" } else { "" };
             let _ = writeln!(
                 out,
                 " {pointer}{} {:width$}  {}{project}",
@@ -255,11 +193,7 @@ pub fn list(curriculum: &Curriculum, progress: &Progress, current: &str, style: 
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        style.dim("✓ done  ✗ failing  · not started  ▸ current")
-    );
+    let _ = writeln!(out, "{}", style.dim("✓ done  ✗ failing  · not started  ▸ current"));
     out
 }
 
@@ -283,18 +217,9 @@ pub struct PhaseSummary {
 }
 
 pub fn summarise(curriculum: &Curriculum, progress: &Progress, current: &str) -> Summary {
-    let done_points = curriculum
-        .exercises
-        .iter()
-        .filter(|e| progress.is_done(&e.id))
-        .map(|e| e.points)
-        .sum();
+    let done_points = curriculum.exercises.iter().filter(|e| progress.is_done(&e.id)).map(|e| e.points).sum();
     Summary {
-        done: curriculum
-            .exercises
-            .iter()
-            .filter(|e| progress.is_done(&e.id))
-            .count(),
+        done: curriculum.exercises.iter().filter(|e| progress.is_done(&e.id)).count(),
         total: curriculum.exercises.len(),
         points: done_points,
         points_total: curriculum.exercises.iter().map(|e| e.points).sum(),
@@ -329,23 +254,11 @@ pub fn progress(curriculum: &Curriculum, summary: &Summary, style: Style) -> Str
     );
     out.push('\n');
     for (n, p) in summary.phases.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  {} Phase {n:<2} {:<32} {}/{}",
-            bar(p.done, p.total, 10),
-            p.title,
-            p.done,
-            p.total
-        );
+        let _ = writeln!(out, "  {} Phase {n:<2} {:<32} {}/{}", bar(p.done, p.total, 10), p.title, p.done, p.total);
     }
     if let Some(e) = curriculum.exercise(&summary.current) {
-        let _ = writeln!(
-            out,
-            "\nCurrent: {} · {}  ({})",
-            style.bold(&e.id),
-            e.title,
-            phase_label(curriculum, &e.phase)
-        );
+        let _ =
+            writeln!(out, "\nCurrent: {} · {}  ({})", style.bold(&e.id), e.title, phase_label(curriculum, &e.phase));
     }
     out
 }

@@ -60,12 +60,7 @@ mod tests {
     #[test]
     fn parses_a_failure_with_expected_and_actual() {
         let line = r#"{"event":"fail","name":"a › b","duration_ms":1.5,"error":{"kind":"testCodeFailure","message":"nope","expected":"3","actual":"0","location":"m.js:2:3"}}"#;
-        let ReporterEvent::Fail {
-            name, error, suite, ..
-        } = parse_line(line.as_bytes()).unwrap()
-        else {
-            panic!()
-        };
+        let ReporterEvent::Fail { name, error, suite, .. } = parse_line(line.as_bytes()).unwrap() else { panic!() };
         assert_eq!(name, "a › b");
         assert!(!suite);
         assert_eq!(error.expected.as_deref(), Some("3"));

@@ -27,24 +27,18 @@ pub fn node_program() -> OsString {
 /// `node_modules`). Returns the suite's path.
 pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<PathBuf> {
     if run_dir.exists() {
-        fs::remove_dir_all(run_dir)
-            .with_context(|| format!("cannot clear {}", run_dir.display()))?;
+        fs::remove_dir_all(run_dir).with_context(|| format!("cannot clear {}", run_dir.display()))?;
     }
     fs::create_dir_all(run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
     files.extract(&format!("checks/{}", exercise.rel_dir()), run_dir)?;
     fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
-    fs::write(run_dir.join("support.mjs"), SUPPORT_JS)
-        .context("cannot write the support module")?;
+    fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
+    fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;
     Ok(run_dir.join(SUITE_FILE))
 }
 
 /// The run of `suite` against the learner's `exercise_dir`.
-pub fn spec(
-    exercise: &Exercise,
-    exercise_dir: &Path,
-    suite: &Path,
-    extra_env: &[(String, String)],
-) -> RunSpec {
+pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &[(String, String)]) -> RunSpec {
     let reporter = suite.with_file_name("reporter.mjs");
     let mut command = Command::new(node_program());
     command
@@ -73,5 +67,125 @@ pub fn spec(
         exercise_dir: exercise_dir.to_path_buf(),
         command,
         deadline: exercise.timeout,
+    }
+}
+
+pub const WARM_JS: &str = include_str!("js/warm.mjs");
+
+/// A process for `exercise` started ahead of time: it loads Node's test runner and
+/// the packages the exercise imports, then waits for the suite (see `js/warm.mjs`).
+pub fn warm_spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &[(String, String)]) -> RunSpec {
+    let warm = suite.with_file_name("warm.mjs");
+    let mut spec = spec(exercise, exercise_dir, suite, extra_env);
+    let args: Vec<OsString> = spec
+        .command
+        .get_args()
+        .map(|a| if a == suite.as_os_str() { warm.clone().into_os_string() } else { a.to_owned() })
+        .collect();
+    let mut command = Command::new(spec.command.get_program());
+    command.args(args).current_dir(exercise_dir);
+    for (key, value) in spec.command.get_envs() {
+        match value {
+            Some(v) => command.env(key, v),
+            None => command.env_remove(key),
+        };
+    }
+    command.env("ROADMAP_PRELOAD", bare_imports(exercise_dir, suite).join(","));
+    let speaks_http = fs::read_to_string(suite).is_ok_and(|s| s.contains("request(") || s.contains("fetch("));
+    command.env("ROADMAP_WARM_HTTP", if speaks_http { "1" } else { "0" });
+    spec.command = command;
+    spec
+}
+
+/// The npm packages the suite and the learner's files import (`express`, `pg`, …):
+/// the heavy part of starting a run, worth loading before the learner saves.
+fn bare_imports(exercise_dir: &Path, suite: &Path) -> Vec<String> {
+    let mut sources = vec![suite.to_path_buf()];
+    if let Ok(entries) = fs::read_dir(exercise_dir) {
+        sources.extend(
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "js" || x == "mjs")),
+        );
+    }
+    let mut found = Vec::new();
+    for source in sources {
+        let Ok(text) = fs::read_to_string(&source) else { continue };
+        for specifier in import_specifiers(&text) {
+            let bare = !specifier.starts_with('.') && !specifier.starts_with('/') && !specifier.starts_with("node:");
+            let package = match specifier.strip_prefix('@') {
+                Some(_) => specifier.splitn(3, '/').take(2).collect::<Vec<_>>().join("/"),
+                None => specifier.split('/').next().unwrap_or_default().to_string(),
+            };
+            if bare && !package.is_empty() && !found.contains(&package) && !BUILTINS.contains(&package.as_str()) {
+                found.push(package);
+            }
+        }
+    }
+    found
+}
+
+/// Node built-ins imported without the `node:` prefix; they need no preloading.
+const BUILTINS: &[&str] = &[
+    "assert",
+    "buffer",
+    "child_process",
+    "crypto",
+    "events",
+    "fs",
+    "http",
+    "https",
+    "net",
+    "os",
+    "path",
+    "process",
+    "readline",
+    "stream",
+    "string_decoder",
+    "timers",
+    "url",
+    "util",
+    "worker_threads",
+    "zlib",
+    "dns",
+    "perf_hooks",
+    "v8",
+    "vm",
+];
+
+/// The specifiers of `import … from '…'` and `import('…')` in JavaScript source.
+fn import_specifiers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let candidate = if line.starts_with("import ") || line.starts_with("export ") {
+            line.rsplit_once(" from ").map(|(_, rest)| rest).or_else(|| line.strip_prefix("import "))
+        } else {
+            line.find("import(").map(|i| &line[i + "import(".len()..])
+        };
+        let Some(rest) = candidate.map(str::trim_start) else { continue };
+        let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else { continue };
+        if let Some(end) = rest[1..].find(quote) {
+            out.push(rest[1..=end].to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_bare_imports_only() {
+        let src = "import express from 'express';\nimport { z } from \"zod\";\nimport fs from 'node:fs';\nimport './local.js';\nconst pg = await import('pg');\nimport { Router } from 'express/lib/router.js';\nimport x from '@scope/pkg/deep';\nexport { a } from './a.js';";
+        assert_eq!(
+            import_specifiers(src),
+            ["express", "zod", "node:fs", "./local.js", "pg", "express/lib/router.js", "@scope/pkg/deep", "./a.js"]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("app.js"), src).unwrap();
+        fs::write(dir.path().join("suite.test.js"), "import http from 'http';\nimport request from 'supertest';")
+            .unwrap();
+        let found = bare_imports(dir.path(), &dir.path().join("suite.test.js"));
+        assert_eq!(found, ["supertest", "express", "zod", "pg", "@scope/pkg"]);
     }
 }

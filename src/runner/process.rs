@@ -3,27 +3,29 @@
 use std::io::{self, PipeReader};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// The descriptor the reporter writes its events to in the child.
 pub const REPORT_FD: i32 = 3;
 
 pub struct Spawned {
     pub child: Child,
+    /// Present when spawned with `stdin_piped` (warm processes wait for a line).
+    pub stdin: Option<ChildStdin>,
     /// The child's stdout and stderr, merged so their interleaving is kept.
     pub output: PipeReader,
     /// The reporter's event stream (descriptor 3 in the child).
     pub report: PipeReader,
 }
 
-/// Spawns `command` as the leader of a new process group with stdin closed, stdout and
-/// stderr on one pipe and a second pipe on descriptor 3.
-pub fn spawn_in_group(mut command: Command) -> io::Result<Spawned> {
+/// Spawns `command` as the leader of a new process group with stdout and stderr on one
+/// pipe and a second pipe on descriptor 3; stdin is closed unless `stdin_piped`.
+pub fn spawn_in_group(mut command: Command, stdin_piped: bool) -> io::Result<Spawned> {
     let (output, output_writer) = io::pipe()?;
     let (report, report_writer) = io::pipe()?;
     let report_raw = report_writer.as_raw_fd();
     command
-        .stdin(Stdio::null())
+        .stdin(if stdin_piped { Stdio::piped() } else { Stdio::null() })
         .stdout(output_writer.try_clone()?)
         .stderr(output_writer)
         .process_group(0);
@@ -34,9 +36,7 @@ pub fn spawn_in_group(mut command: Command) -> io::Result<Spawned> {
             if report_raw == REPORT_FD {
                 // dup2 onto itself would keep close-on-exec set; clear it instead.
                 let flags = libc::fcntl(REPORT_FD, libc::F_GETFD);
-                if flags == -1
-                    || libc::fcntl(REPORT_FD, libc::F_SETFD, flags & !libc::FD_CLOEXEC) == -1
-                {
+                if flags == -1 || libc::fcntl(REPORT_FD, libc::F_SETFD, flags & !libc::FD_CLOEXEC) == -1 {
                     return Err(io::Error::last_os_error());
                 }
             } else if libc::dup2(report_raw, REPORT_FD) == -1 {
@@ -45,15 +45,12 @@ pub fn spawn_in_group(mut command: Command) -> io::Result<Spawned> {
             Ok(())
         });
     }
-    let child = command.spawn()?;
+    let mut child = command.spawn()?;
+    let stdin = child.stdin.take();
     // The parent's copies of the write ends must close, or the readers never see EOF.
     drop(command);
     drop(report_writer);
-    Ok(Spawned {
-        child,
-        output,
-        report,
-    })
+    Ok(Spawned { child, stdin, output, report })
 }
 
 /// Sends SIGKILL to every process in the group led by `pid`. A group that is already
@@ -88,7 +85,7 @@ mod tests {
     fn descriptor_three_reaches_the_child_and_output_is_merged() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo out; echo err >&2; echo report >&3"]);
-        let mut s = spawn_in_group(cmd).unwrap();
+        let mut s = spawn_in_group(cmd, false).unwrap();
         let mut report = String::new();
         s.report.read_to_string(&mut report).unwrap();
         let mut output = String::new();
@@ -102,7 +99,7 @@ mod tests {
     fn killing_the_group_kills_grandchildren() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "sleep 30 & sleep 30"]);
-        let mut s = spawn_in_group(cmd).unwrap();
+        let mut s = spawn_in_group(cmd, false).unwrap();
         let pid = s.child.id();
         assert!(group_alive(pid));
         kill_group(pid);

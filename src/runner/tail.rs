@@ -11,11 +11,7 @@ pub struct Tail {
 
 impl Tail {
     pub fn new(cap: usize) -> Tail {
-        Tail {
-            buf: VecDeque::with_capacity(cap.min(64 * 1024)),
-            cap,
-            dropped: 0,
-        }
+        Tail { buf: VecDeque::with_capacity(cap.min(64 * 1024)), cap, dropped: 0 }
     }
 
     pub fn push(&mut self, bytes: &[u8]) {

@@ -36,12 +36,7 @@ impl Collector {
                 });
                 self.tests.last()
             }
-            ReporterEvent::Fail {
-                name,
-                duration_ms,
-                suite,
-                error,
-            } => {
+            ReporterEvent::Fail { name, duration_ms, suite, error } => {
                 self.finish(&name);
                 // A describe block "fails" whenever a test inside it does; only a failing
                 // hook of the block itself is news.
@@ -72,6 +67,10 @@ impl Collector {
         }
     }
 
+    pub fn has_failures(&self) -> bool {
+        self.tests.iter().any(|t| t.status == TestStatus::Fail)
+    }
+
     fn finish(&mut self, name: &str) {
         if let Some(i) = self.running.iter().rposition(|n| n == name) {
             self.running.remove(i);
@@ -97,56 +96,26 @@ pub struct Ending {
 }
 
 pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending: Ending) -> Report {
-    let Collector {
-        tests,
-        escaped,
-        running,
-        ended,
-    } = collected;
+    let Collector { tests, escaped, running, ended } = collected;
     let unfinished_test = running.last().cloned();
     let failed = tests.iter().any(|t| t.status == TestStatus::Fail);
     let output_location = || find_location(&ending.output.text, exercise_dir);
 
     let (status, problem) = if ending.timed_out {
-        let what = unfinished_test
-            .as_deref()
-            .map(|t| format!(" while running `{t}`"))
-            .unwrap_or_default();
+        let what = unfinished_test.as_deref().map(|t| format!(" while running `{t}`")).unwrap_or_default();
         let message = format!(
             "stopped after {}{what}: look for an infinite loop, or a promise or callback that never completes",
             humantime::format_duration(ending.deadline)
         );
-        (
-            Status::Timeout,
-            Some(Problem {
-                message,
-                location: None,
-                fix: None,
-            }),
-        )
+        (Status::Timeout, Some(Problem { message, location: None, fix: None }))
     } else if ending.output.text.contains("bad option: --test-force-exit") {
-        let message = "this Node.js is too old: roadmap needs Node.js 20.14 or newer (`node --version` shows yours)".to_string();
-        (
-            Status::Error,
-            Some(Problem {
-                message,
-                location: None,
-                fix: None,
-            }),
-        )
+        let message =
+            "this Node.js is too old: roadmap needs Node.js 20.14 or newer (`node --version` shows yours)".to_string();
+        (Status::Error, Some(Problem { message, location: None, fix: None }))
     } else if let Some(error) = escaped {
-        let message = format!(
-            "an exception escaped your code (it would crash a real server): {}",
-            first_line(&error.message)
-        );
-        (
-            Status::Error,
-            Some(Problem {
-                message,
-                location: error.location.clone(),
-                fix: None,
-            }),
-        )
+        let message =
+            format!("an exception escaped your code (it would crash a real server): {}", first_line(&error.message));
+        (Status::Error, Some(Problem { message, location: error.location.clone(), fix: None }))
     } else if !ended {
         let message = match (ending.exit, tests.is_empty(), &unfinished_test) {
             (Exit::Code(code), true, None) if code != 1 => {
@@ -174,40 +143,16 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
             (Exit::Signal(signal), _, _) => format!("the process was killed by signal {signal}"),
             (Exit::Unknown, _, _) => "the process ended without finishing the suite".to_string(),
         };
-        (
-            Status::Error,
-            Some(Problem {
-                message,
-                location: output_location(),
-                fix: None,
-            }),
-        )
+        (Status::Error, Some(Problem { message, location: output_location(), fix: None }))
     } else if tests.is_empty() {
-        (
-            Status::Error,
-            Some(Problem {
-                message: "the suite reported no tests".to_string(),
-                location: None,
-                fix: None,
-            }),
-        )
+        (Status::Error, Some(Problem { message: "the suite reported no tests".to_string(), location: None, fix: None }))
     } else if failed {
         (Status::Fail, None)
     } else if matches!(ending.exit, Exit::Code(0)) {
         (Status::Pass, None)
     } else {
-        let message = format!(
-            "every test passed but the process ended with {:?}",
-            ending.exit
-        );
-        (
-            Status::Error,
-            Some(Problem {
-                message,
-                location: output_location(),
-                fix: None,
-            }),
-        )
+        let message = format!("every test passed but the process ended with {:?}", ending.exit);
+        (Status::Error, Some(Problem { message, location: output_location(), fix: None }))
     };
 
     Report {
@@ -215,11 +160,7 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         status,
         tests,
         problem,
-        unfinished_test: if status == Status::Pass {
-            None
-        } else {
-            unfinished_test
-        },
+        unfinished_test: if status == Status::Pass { None } else { unfinished_test },
         output: ending.output,
         duration: ending.duration,
     }
@@ -228,25 +169,14 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
 fn failure_from(error: ErrorInfo) -> Failure {
     let mut message = error.message;
     if error.kind == "testTimeoutFailure" {
-        message = format!(
-            "{message} (a promise that never settles, or a callback that is never called?)"
-        );
+        message = format!("{message} (a promise that never settles, or a callback that is never called?)");
     } else if error.kind == "cancelledByParent" {
         message = "not run: the test around it failed or timed out first".to_string();
     }
-    if let Some(name) = error
-        .error_name
-        .filter(|n| !message.starts_with(n.as_str()))
-    {
+    if let Some(name) = error.error_name.filter(|n| !message.starts_with(n.as_str())) {
         message = format!("{name}: {message}");
     }
-    Failure {
-        message,
-        expected: error.expected,
-        actual: error.actual,
-        location: error.location,
-        stack: error.stack,
-    }
+    Failure { message, expected: error.expected, actual: error.actual, location: error.location, stack: error.stack }
 }
 
 fn millis(ms: f64) -> Duration {
@@ -277,15 +207,10 @@ pub fn find_location(text: &str, exercise_dir: &str) -> Option<String> {
     let mut rest = text;
     while let Some(at) = rest.find(&prefix) {
         let after = &rest[at + prefix.len()..];
-        let end = after
-            .find(|c: char| c.is_whitespace() || c == ')')
-            .unwrap_or(after.len());
+        let end = after.find(|c: char| c.is_whitespace() || c == ')').unwrap_or(after.len());
         let candidate = &after[..end];
         if !candidate.starts_with("node_modules/")
-            && candidate
-                .split(':')
-                .nth(1)
-                .is_some_and(|l| l.parse::<u32>().is_ok())
+            && candidate.split(':').nth(1).is_some_and(|l| l.parse::<u32>().is_ok())
         {
             return Some(candidate.to_string());
         }
@@ -303,10 +228,7 @@ mod tests {
             exit,
             timed_out: false,
             deadline: Duration::from_secs(10),
-            output: Output {
-                text: output.to_string(),
-                truncated_bytes: 0,
-            },
+            output: Output { text: output.to_string(), truncated_bytes: 0 },
             duration: Duration::from_millis(120),
         }
     }
@@ -335,13 +257,7 @@ mod tests {
 
     #[test]
     fn all_passing_and_a_clean_exit_is_a_pass() {
-        let c = collect(vec![
-            ReporterEvent::Pass {
-                name: "a".into(),
-                duration_ms: 1.0,
-            },
-            ReporterEvent::End,
-        ]);
+        let c = collect(vec![ReporterEvent::Pass { name: "a".into(), duration_ms: 1.0 }, ReporterEvent::End]);
         let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""));
         assert_eq!(r.status, Status::Pass);
         assert_eq!(r.passed(), 1);
@@ -350,10 +266,7 @@ mod tests {
     #[test]
     fn a_failing_test_is_a_fail() {
         let c = collect(vec![
-            ReporterEvent::Pass {
-                name: "a".into(),
-                duration_ms: 1.0,
-            },
+            ReporterEvent::Pass { name: "a".into(), duration_ms: 1.0 },
             fail("b", "testCodeFailure"),
             ReporterEvent::End,
         ]);
@@ -374,77 +287,43 @@ mod tests {
     fn a_load_failure_quotes_the_error_and_where_it_is() {
         let out = "file:///ex/m.js:2\n  retrun 1\n  ^^^^^^\n\nSyntaxError: Unexpected number\n    at ModuleLoader (node:internal)\n";
         let crash = "file:///ex/m.js:5\nTypeError: x is not a function\n";
-        let r = verdict(
-            "x",
-            "/ex",
-            Collector::default(),
-            ending(Exit::Code(1), crash),
-        );
+        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), crash));
         assert!(
-            r.problem
-                .unwrap()
-                .message
-                .starts_with("an exception escaped your code and crashed the process: TypeError")
+            r.problem.unwrap().message.starts_with("an exception escaped your code and crashed the process: TypeError")
         );
         let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), out));
         assert_eq!(r.status, Status::Error);
         let p = r.problem.unwrap();
-        assert_eq!(
-            p.message,
-            "your code failed to load: SyntaxError: Unexpected number"
-        );
+        assert_eq!(p.message, "your code failed to load: SyntaxError: Unexpected number");
         assert_eq!(p.location.as_deref(), Some("m.js:2"));
     }
 
     #[test]
     fn exiting_mid_test_names_the_test_and_the_code() {
-        let c = collect(vec![ReporterEvent::Start {
-            name: "counts".into(),
-        }]);
+        let c = collect(vec![ReporterEvent::Start { name: "counts".into() }]);
         let r = verdict("x", "/ex", c, ending(Exit::Code(3), ""));
         assert_eq!(r.status, Status::Error);
-        assert!(
-            r.problem
-                .unwrap()
-                .message
-                .contains("exited with code 3 while `counts` was running")
-        );
+        assert!(r.problem.unwrap().message.contains("exited with code 3 while `counts` was running"));
         assert_eq!(r.unfinished_test.as_deref(), Some("counts"));
     }
 
     #[test]
     fn a_timeout_names_the_running_test() {
         let c = collect(vec![
-            ReporterEvent::Pass {
-                name: "a".into(),
-                duration_ms: 1.0,
-            },
-            ReporterEvent::Start {
-                name: "loops".into(),
-            },
+            ReporterEvent::Pass { name: "a".into(), duration_ms: 1.0 },
+            ReporterEvent::Start { name: "loops".into() },
         ]);
         let mut e = ending(Exit::Signal(9), "");
         e.timed_out = true;
         let r = verdict("x", "/ex", c, e);
         assert_eq!(r.status, Status::Timeout);
-        assert!(
-            r.problem
-                .as_ref()
-                .unwrap()
-                .message
-                .contains("stopped after 10s while running `loops`")
-        );
+        assert!(r.problem.as_ref().unwrap().message.contains("stopped after 10s while running `loops`"));
         assert_eq!(r.passed(), 1);
     }
 
     #[test]
     fn no_tests_is_an_error_not_a_pass() {
-        let r = verdict(
-            "x",
-            "/ex",
-            collect(vec![ReporterEvent::End]),
-            ending(Exit::Code(0), ""),
-        );
+        let r = verdict("x", "/ex", collect(vec![ReporterEvent::End]), ending(Exit::Code(0), ""));
         assert_eq!(r.status, Status::Error);
     }
 
@@ -456,10 +335,7 @@ mod tests {
             name: "group".into(),
             duration_ms: 1.0,
             suite: true,
-            error: ErrorInfo {
-                kind: "subtestsFailed".into(),
-                ..Default::default()
-            },
+            error: ErrorInfo { kind: "subtestsFailed".into(), ..Default::default() },
         };
         assert!(c.push(suite).is_none());
         assert_eq!(c.tests.len(), 1);

@@ -14,10 +14,7 @@ pub fn fixture() -> PathBuf {
 
 pub fn roadmap() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("roadmap");
-    cmd.env_remove("NO_COLOR")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("AMQP_URL");
+    cmd.env_remove("NO_COLOR").env_remove("DATABASE_URL").env_remove("REDIS_URL").env_remove("AMQP_URL");
     cmd
 }
 
@@ -71,11 +68,7 @@ impl Sandbox {
 
     /// Replaces the learner's file of an exercise in the fixture's `basics` phase.
     pub fn write(&self, exercise: &str, file: &str, text: &str) {
-        fs::write(
-            self.ws().join("exercises/basics").join(exercise).join(file),
-            text,
-        )
-        .unwrap();
+        fs::write(self.ws().join("exercises/basics").join(exercise).join(file), text).unwrap();
     }
 
     pub fn read(&self, rel: &str) -> String {
@@ -84,13 +77,7 @@ impl Sandbox {
 
     pub fn solve(&self, exercise: &str) {
         let file = format!("{exercise}.js");
-        let solution = fs::read_to_string(
-            self.course()
-                .join("solutions/basics")
-                .join(exercise)
-                .join(&file),
-        )
-        .unwrap();
+        let solution = fs::read_to_string(self.course().join("solutions/basics").join(exercise).join(&file)).unwrap();
         self.write(exercise, &file, &solution);
     }
 }

@@ -1,0 +1,122 @@
+//! Carries out runs for watch mode: one at a time, the newest cancelling the older,
+//! each on its own thread so a learner's infinite loop never freezes the screen, and
+//! with the next Node process kept warm.
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use super::Msg;
+use super::state::Event;
+use crate::curriculum::{Course, Exercise};
+use crate::report::Report;
+use crate::runner::{Canceller, Outcome, Run, RunEvent, WarmProcess, node};
+use crate::services;
+use crate::workspace::Workspace;
+
+pub struct Grader {
+    course: Arc<Course>,
+    workspace: Workspace,
+    tx: Sender<Msg>,
+    active: Option<(u64, Canceller)>,
+    warm: Option<WarmProcess>,
+    /// Exercises whose suites are already laid out in `.roadmap/run/` this session.
+    materialised: BTreeSet<String>,
+    /// Start every run cold (for measuring what warming saves).
+    cold_only: bool,
+}
+
+impl Grader {
+    pub fn new(course: Arc<Course>, workspace: Workspace, tx: Sender<Msg>) -> Grader {
+        let cold_only = std::env::var_os("ROADMAP_NO_WARM").is_some();
+        Grader { course, workspace, tx, active: None, warm: None, materialised: BTreeSet::new(), cold_only }
+    }
+
+    /// Starts run `run` of `exercise`, cancelling the one in progress.
+    pub fn start(&mut self, run: u64, id: &str) {
+        if let Some((_, canceller)) = self.active.take() {
+            canceller.cancel();
+        }
+        let Some(exercise) = self.course.curriculum.exercise(id).cloned() else { return };
+        let env = match services::environment(&exercise.services, |k| std::env::var(k).ok()) {
+            Ok(env) => env,
+            Err(missing) => {
+                let report = Report::needs_service(&exercise.id, missing.message, missing.fix);
+                let _ = self.tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
+                return;
+            }
+        };
+        let warm = self.warm.take().filter(|w| w.exercise == exercise.id).and_then(|mut w| w.is_waiting().then_some(w));
+        let started = match warm {
+            Some(warm) => warm.go().map_err(|e| e.to_string()),
+            None => self.cold(&exercise, &env),
+        };
+        let run_handle = match started {
+            Ok(r) => r,
+            Err(message) => {
+                let _ = self.tx.send(Msg::App(Event::RunFailed { run, message }));
+                return;
+            }
+        };
+        self.active = Some((run, run_handle.canceller()));
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            let outcome = run_handle.wait(|event| {
+                let event = match event {
+                    RunEvent::TestStarted(name) => Event::TestStarted { run, name },
+                    RunEvent::TestFinished(result) => Event::TestFinished { run, result },
+                };
+                let _ = tx.send(Msg::App(event));
+            });
+            if let Outcome::Finished(report) = outcome {
+                let _ = tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
+            }
+            let _ = tx.send(Msg::RunEnded(run));
+        });
+    }
+
+    fn cold(&mut self, exercise: &Exercise, env: &[(String, String)]) -> Result<Run, String> {
+        let suite = self.suite(exercise).map_err(|e| format!("{e:#}"))?;
+        Run::start(node::spec(exercise, &self.workspace.exercise_dir(exercise), &suite, env)).map_err(|e| e.to_string())
+    }
+
+    /// Called when a run ended: start the next process for `exercise` ahead of time.
+    pub fn run_ended(&mut self, run: u64, exercise: &Exercise) {
+        if self.active.as_ref().is_some_and(|(r, _)| *r == run) {
+            self.active = None;
+        }
+        if self.active.is_none() {
+            self.prewarm(exercise);
+        }
+    }
+
+    fn prewarm(&mut self, exercise: &Exercise) {
+        if self.cold_only || self.warm.as_ref().is_some_and(|w| w.exercise == exercise.id) {
+            return;
+        }
+        self.warm = None;
+        let Ok(env) = services::environment(&exercise.services, |k| std::env::var(k).ok()) else { return };
+        let Ok(suite) = self.suite(exercise) else { return };
+        let spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &env);
+        // A warm process is an optimisation: if it cannot start, the next run is cold.
+        self.warm = WarmProcess::spawn(spec, suite).ok();
+    }
+
+    /// Lays out the suite of `exercise` once per session.
+    fn suite(&mut self, exercise: &Exercise) -> anyhow::Result<PathBuf> {
+        let run_dir = self.workspace.run_dir(&exercise.id);
+        if !self.materialised.contains(&exercise.id) {
+            node::materialise(&self.course.files, exercise, &run_dir)?;
+            self.materialised.insert(exercise.id.clone());
+        }
+        Ok(run_dir.join(crate::curriculum::SUITE_FILE))
+    }
+
+    /// Stops everything: the active run and the warm process.
+    pub fn shutdown(&mut self) {
+        if let Some((_, canceller)) = self.active.take() {
+            canceller.cancel();
+        }
+        self.warm = None;
+    }
+}
