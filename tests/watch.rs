@@ -118,7 +118,8 @@ fn sigterm_restores_the_terminal_and_stops_the_run() {
     let screen = tmux.wait_for("roadmap-exited-");
     assert!(!screen.contains("grading"), "the terminal was not restored:\n{screen}");
     std::thread::sleep(Duration::from_millis(200));
-    let left = Command::new("pgrep").args(["-f", &sb.ws().join(".roadmap/run/sum").display().to_string()]).output().unwrap();
+    let left =
+        Command::new("pgrep").args(["-f", &sb.ws().join(".roadmap/run/sum").display().to_string()]).output().unwrap();
     assert!(left.stdout.is_empty(), "a node process of the run survived: {}", String::from_utf8_lossy(&left.stdout));
 }
 
@@ -126,7 +127,13 @@ fn sigterm_restores_the_terminal_and_stops_the_run() {
 fn without_a_terminal_it_prints_plain_verdicts() {
     let sb = Sandbox::new();
     let bin = assert_cmd::cargo::cargo_bin!("roadmap");
-    let mut child = Command::new(bin).arg("watch").current_dir(sb.ws()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(bin)
+        .arg("watch")
+        .current_dir(sb.ws())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
     std::thread::spawn(move || {
