@@ -112,11 +112,13 @@ impl Grader {
         Ok(run_dir.join(crate::curriculum::SUITE_FILE))
     }
 
-    /// Stops everything: the active run and the warm process.
+    /// Stops everything: the active run and the warm process, before returning (the
+    /// run threads may not get another chance to before the process exits).
     pub fn shutdown(&mut self) {
         if let Some((_, canceller)) = self.active.take() {
             canceller.cancel();
         }
         self.warm = None;
+        crate::signals::kill_all();
     }
 }
