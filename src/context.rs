@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result, bail};
 use crate::curriculum::{Course, CourseFiles, Exercise, find_curriculum_dir};
 use crate::grade;
 use crate::progress::{Progress, ProgressStore, Recovery};
+use crate::services::Services;
 use crate::workspace::Workspace;
 
 /// Picks the course: `--curriculum DIR`, else the one the workspace was created from,
@@ -83,8 +84,9 @@ impl Learner {
                 touched.len()
             ),
         }
+        let services = Services::for_workspace(&self.workspace.root);
         let reports = grade::parallel(&touched, grade::default_jobs(), |e| {
-            grade::grade(&self.course, &self.workspace, e, |_| {})
+            grade::grade(&self.course, &self.workspace, &services, e, |_| {})
         });
         let mut progress = Progress::default();
         let mut done = 0;

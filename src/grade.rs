@@ -6,35 +6,43 @@ use anyhow::Result;
 use crate::curriculum::{Course, CourseFiles, Exercise};
 use crate::report::Report;
 use crate::runner::{Outcome, Run, RunEvent, node};
-use crate::services;
+use crate::services::Services;
 use crate::workspace::Workspace;
 
 /// Grades the learner's copy of `exercise`, passing run events to `listen`.
 pub fn grade(
     course: &Course,
     workspace: &Workspace,
+    services: &Services,
     exercise: &Exercise,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
-    grade_dir(&course.files, exercise, &workspace.exercise_dir(exercise), &workspace.run_dir(&exercise.id), listen)
+    grade_dir(
+        &course.files,
+        services,
+        exercise,
+        &workspace.exercise_dir(exercise),
+        &workspace.run_dir(&exercise.id),
+        listen,
+    )
 }
 
 /// Grades the code in `exercise_dir` with the suite laid out in `run_dir`.
 pub fn grade_dir(
     files: &CourseFiles,
+    services: &Services,
     exercise: &Exercise,
     exercise_dir: &Path,
     run_dir: &Path,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
-    let env = match services::environment(&exercise.services, |k| std::env::var(k).ok()) {
-        Ok(env) => env,
-        Err(missing) => {
-            return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix));
-        }
+    let prepared = match services.prepare(&exercise.services) {
+        Ok(prepared) => prepared,
+        Err(missing) => return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix)),
     };
     let suite = node::materialise(files, exercise, run_dir)?;
-    match Run::start(node::spec(exercise, exercise_dir, &suite, &env))?.wait(listen) {
+    // `prepared` lives until the run is over: its databases are dropped with it.
+    match Run::start(node::spec(exercise, exercise_dir, &suite, &prepared.env))?.wait(listen) {
         Outcome::Finished(report) => Ok(report),
         Outcome::Cancelled => anyhow::bail!("the run of {} was cancelled", exercise.id),
     }

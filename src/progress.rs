@@ -76,6 +76,11 @@ impl Progress {
     pub fn record(&mut self, id: &str, status: &str, passed: bool) {
         let now = timestamp();
         let entry = self.exercises.entry(id.to_string()).or_default();
+        if status == "needs-service" {
+            // Nothing was graded, so it is no attempt and changes no state.
+            entry.last_status = Some(status.to_string());
+            return;
+        }
         entry.attempts += 1;
         entry.last_run = Some(now.clone());
         entry.last_status = Some(status.to_string());

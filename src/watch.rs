@@ -9,7 +9,6 @@ mod grader;
 pub mod state;
 mod timing;
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +23,7 @@ use crate::context::Learner;
 use crate::curriculum::{Course, CourseFiles};
 use crate::progress::ProgressStore;
 use crate::render::human::{self, Style};
-use crate::services;
+use crate::services::Services;
 use crate::tui::{self, Theme};
 use crate::workspace::Workspace;
 use grader::Grader;
@@ -46,14 +45,6 @@ pub fn run(flag: Option<&Path>, poll: bool) -> Result<Code> {
     let mut state = AppState::new(Arc::clone(&course), progress, current);
     state.done_when =
         course.curriculum.exercises.iter().map(|e| (e.id.clone(), done_when(&course.files, &e.rel_dir()))).collect();
-    state.needs_service = course
-        .curriculum
-        .exercises
-        .iter()
-        .filter_map(|e| {
-            services::environment(&e.services, |k| std::env::var(k).ok()).err().map(|m| (e.id.clone(), m.fix))
-        })
-        .collect::<BTreeMap<_, _>>();
 
     let (tx, rx) = mpsc::channel();
     let signal_tx = tx.clone();
@@ -90,7 +81,12 @@ pub fn run(flag: Option<&Path>, poll: bool) -> Result<Code> {
     }
 
     let mut session = Session {
-        grader: Grader::new(Arc::clone(&course), workspace.clone(), tx.clone()),
+        grader: Grader::new(
+            Arc::clone(&course),
+            workspace.clone(),
+            Arc::new(Services::for_workspace(&workspace.root)),
+            tx.clone(),
+        ),
         course,
         workspace,
         store,

@@ -13,6 +13,7 @@ use crate::context::{course_files, open_course};
 use crate::curriculum::{Course, CourseFiles, CurriculumErrors, Exercise};
 use crate::grade;
 use crate::report::{Report, Status};
+use crate::services::Services;
 
 /// The sections every task README must have, in this order.
 const TASK_SECTIONS: &[&str] = &["## Why it matters", "## Your task", "## Done when", "## Further reading"];
@@ -111,6 +112,11 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         }
         println!("  {} {:28} {line}", if ok { "✓" } else { "✗" }, exercise.id);
     }
+    let service_times: Vec<String> =
+        scratch.services.start_times().iter().map(|(name, d)| format!("{name} in {} ms", d.as_millis())).collect();
+    if !service_times.is_empty() {
+        println!("Services started: {}.", service_times.join(", "));
+    }
     drop(scratch);
 
     slowest.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
@@ -176,9 +182,11 @@ fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
     problems
 }
 
-/// A throwaway workspace that borrows the curriculum's installed `node_modules`.
+/// A throwaway workspace that borrows the curriculum's installed `node_modules`, with
+/// services of its own.
 struct Scratch {
     root: PathBuf,
+    services: Services,
 }
 
 impl Scratch {
@@ -187,7 +195,7 @@ impl Scratch {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let root = std::env::temp_dir().join(format!("roadmap-check-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
-        let scratch = Scratch { root };
+        let scratch = Scratch { services: Services::ephemeral(&root), root };
         fs::copy(curriculum.join("workspace/package.json"), scratch.root.join("package.json"))
             .context("cannot copy workspace/package.json")?;
         std::os::unix::fs::symlink(curriculum.join("workspace/node_modules"), scratch.root.join("node_modules"))
@@ -206,12 +214,14 @@ impl Scratch {
             course.files.extract(&format!("solutions/{}", exercise.rel_dir()), &dir)?;
         }
         let run_dir = self.root.join(".roadmap/run").join(format!("{}-{name}", exercise.id));
-        grade::grade_dir(&course.files, exercise, &dir, &run_dir, |_| {})
+        grade::grade_dir(&course.files, &self.services, exercise, &dir, &run_dir, |_| {})
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // Stop the servers before their folders go.
+        self.services = Services::ephemeral(&self.root);
         let _ = fs::remove_dir_all(&self.root);
     }
 }

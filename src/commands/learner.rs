@@ -10,13 +10,16 @@ use crate::grade;
 use crate::render::human::{self, Style};
 use crate::report::TestStatus;
 use crate::runner::RunEvent;
+use crate::services::Services;
 
 pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
     let learner = Learner::open(flag)?;
     let exercise = learner.exercise(name)?.clone();
     let style = Style::for_stdout();
     let mut live = Live::new(&exercise.id);
-    let report = grade::grade(&learner.course, &learner.workspace, &exercise, |event| live.update(event))?;
+    let services = Services::for_workspace(&learner.workspace.root);
+    let report = grade::grade(&learner.course, &learner.workspace, &services, &exercise, |event| live.update(event))?;
+    drop(services);
     live.clear();
     let passed = report.status.is_pass();
     let (progress, newly_done) = learner.store.update(|p| {

@@ -11,15 +11,17 @@ use super::state::Event;
 use crate::curriculum::{Course, Exercise};
 use crate::report::Report;
 use crate::runner::{Canceller, Outcome, Run, RunEvent, WarmProcess, node};
-use crate::services;
+use crate::services::{Prepared, Services};
 use crate::workspace::Workspace;
 
 pub struct Grader {
     course: Arc<Course>,
     workspace: Workspace,
     tx: Sender<Msg>,
+    services: Arc<Services>,
     active: Option<(u64, Canceller)>,
-    warm: Option<WarmProcess>,
+    /// The next process, with the services it was given (a fresh database, …).
+    warm: Option<(WarmProcess, Prepared)>,
     /// Exercises whose suites are already laid out in `.roadmap/run/` this session.
     materialised: BTreeSet<String>,
     /// Start every run cold (for measuring what warming saves).
@@ -27,9 +29,9 @@ pub struct Grader {
 }
 
 impl Grader {
-    pub fn new(course: Arc<Course>, workspace: Workspace, tx: Sender<Msg>) -> Grader {
+    pub fn new(course: Arc<Course>, workspace: Workspace, services: Arc<Services>, tx: Sender<Msg>) -> Grader {
         let cold_only = std::env::var_os("ROADMAP_NO_WARM").is_some();
-        Grader { course, workspace, tx, active: None, warm: None, materialised: BTreeSet::new(), cold_only }
+        Grader { course, workspace, tx, services, active: None, warm: None, materialised: BTreeSet::new(), cold_only }
     }
 
     /// Starts run `run` of `exercise`, cancelling the one in progress.
@@ -38,18 +40,25 @@ impl Grader {
             canceller.cancel();
         }
         let Some(exercise) = self.course.curriculum.exercise(id).cloned() else { return };
-        let env = match services::environment(&exercise.services, |k| std::env::var(k).ok()) {
-            Ok(env) => env,
-            Err(missing) => {
-                let report = Report::needs_service(&exercise.id, missing.message, missing.fix);
-                let _ = self.tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
-                return;
+        let warm = self
+            .warm
+            .take()
+            .filter(|(w, _)| w.exercise == exercise.id)
+            .and_then(|(mut w, p)| w.is_waiting().then_some((w, p)));
+        let (started, prepared) = match warm {
+            Some((warm, prepared)) => (warm.go().map_err(|e| e.to_string()), prepared),
+            None => {
+                // The services get a clean slate for this run (a fresh database, …).
+                let prepared = match self.services.prepare(&exercise.services) {
+                    Ok(prepared) => prepared,
+                    Err(missing) => {
+                        let report = Report::needs_service(&exercise.id, missing.message, missing.fix);
+                        let _ = self.tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
+                        return;
+                    }
+                };
+                (self.cold(&exercise, &prepared.env), prepared)
             }
-        };
-        let warm = self.warm.take().filter(|w| w.exercise == exercise.id).and_then(|mut w| w.is_waiting().then_some(w));
-        let started = match warm {
-            Some(warm) => warm.go().map_err(|e| e.to_string()),
-            None => self.cold(&exercise, &env),
         };
         let run_handle = match started {
             Ok(r) => r,
@@ -61,6 +70,8 @@ impl Grader {
         self.active = Some((run, run_handle.canceller()));
         let tx = self.tx.clone();
         std::thread::spawn(move || {
+            // Held until the run is over; dropping it drops the run's database.
+            let _prepared = prepared;
             let outcome = run_handle.wait(|event| {
                 let event = match event {
                     RunEvent::TestStarted(name) => Event::TestStarted { run, name },
@@ -91,15 +102,16 @@ impl Grader {
     }
 
     fn prewarm(&mut self, exercise: &Exercise) {
-        if self.cold_only || self.warm.as_ref().is_some_and(|w| w.exercise == exercise.id) {
+        if self.cold_only || self.warm.as_ref().is_some_and(|(w, _)| w.exercise == exercise.id) {
             return;
         }
         self.warm = None;
-        let Ok(env) = services::environment(&exercise.services, |k| std::env::var(k).ok()) else { return };
+        // A warm process is an optimisation: if anything is missing, the next run is cold
+        // and reports it.
+        let Ok(prepared) = self.services.prepare(&exercise.services) else { return };
         let Ok(suite) = self.suite(exercise) else { return };
-        let spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &env);
-        // A warm process is an optimisation: if it cannot start, the next run is cold.
-        self.warm = WarmProcess::spawn(spec, suite).ok();
+        let spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &prepared.env);
+        self.warm = WarmProcess::spawn(spec, suite).ok().map(|w| (w, prepared));
     }
 
     /// Lays out the suite of `exercise` once per session.

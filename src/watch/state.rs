@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::curriculum::{Course, Exercise};
 use crate::progress::{Progress, State};
-use crate::report::{Report, TestResult};
+use crate::report::{Report, Status, TestResult};
 
 /// A key press, reduced to what watch mode distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +295,14 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             let passed = report.status.is_pass();
             let id = report.exercise.clone();
+            if report.status == Status::NeedsService {
+                // Not an attempt: nothing was graded. The map shows what is missing.
+                let fix = report.problem.as_ref().and_then(|p| p.fix.clone()).unwrap_or_default();
+                state.needs_service.insert(id, fix);
+                state.run = RunState::Done(report);
+                return Vec::new();
+            }
+            state.needs_service.remove(&id);
             let first_pass = passed && !state.progress.is_done(&id);
             state.progress.record(&id, report.status.label(), passed);
             state.celebrate = first_pass;
@@ -524,7 +532,7 @@ pub fn elapsed_label(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::curriculum::{CourseFiles, parse};
-    use crate::report::{Output, Status};
+    use crate::report::Output;
 
     fn state() -> AppState {
         let toml = r#"

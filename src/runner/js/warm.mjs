@@ -34,7 +34,11 @@ if (process.env.ROADMAP_WARM_HTTP === '1') {
 }
 
 const lines = createInterface({ input: process.stdin });
+let started = false;
+// The engine went away without using this process: nothing left to wait for.
+lines.once('close', () => started || process.exit(0));
 lines.once('line', (suite) => {
+  started = true;
   lines.close();
   process.stdin.destroy();
   import(pathToFileURL(suite).href).catch((error) => {
