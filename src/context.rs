@@ -92,7 +92,7 @@ impl Learner {
         let mut done = 0;
         for (exercise, report) in touched.iter().zip(reports) {
             let report = report?;
-            progress.record(&exercise.id, report.status.label(), report.status.is_pass());
+            progress.record_exercise(exercise, report.status.label(), report.status.is_pass());
             done += usize::from(report.status.is_pass());
         }
         progress.current = self.next_pending(&progress, None);
@@ -120,19 +120,27 @@ impl Learner {
             .unwrap_or(&exercises[0])
     }
 
-    /// Resolves an exercise named on the command line, or the current one.
+    /// Resolves an exercise named on the command line (a project's name means its
+    /// current stage), or the current one.
     pub fn exercise(&self, name: Option<&str>) -> Result<&Exercise> {
         match name {
             None => Ok(self.current()),
-            Some(name) => find_exercise(&self.course, name),
+            Some(name) => {
+                match self.course.curriculum.project_stage(name.trim_end_matches('/'), |id| self.progress.is_done(id)) {
+                    Some(stage) => Ok(stage),
+                    None => find_exercise(&self.course, name),
+                }
+            }
         }
     }
 }
 
 /// Looks an exercise up by id, or by its `<phase>/<id>` path; suggests near misses.
 pub fn find_exercise<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise> {
-    let id = name.trim_end_matches('/').rsplit('/').next().unwrap_or(name);
-    if let Some(e) = course.curriculum.exercise(id) {
+    let name = name.trim_end_matches('/');
+    // An exercise id, a project stage (`project/stage`), or a path ending in an id.
+    let id = name.rsplit('/').next().unwrap_or(name);
+    if let Some(e) = course.curriculum.exercise(name).or_else(|| course.curriculum.exercise(id)) {
         return Ok(e);
     }
     let close: Vec<&str> = course

@@ -1,11 +1,13 @@
 //! Grades exercises of a workspace: materialise the suite, run it, return the report.
 use std::path::Path;
 
-use anyhow::Result;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
 
 use crate::curriculum::{Course, CourseFiles, Exercise};
-use crate::report::Report;
-use crate::runner::{Outcome, Run, RunEvent, node};
+use crate::report::{Output, Report, Status};
+use crate::runner::{CancelSlot, Outcome, Run, RunEvent, node};
 use crate::services::Services;
 use crate::workspace::Workspace;
 
@@ -17,35 +19,115 @@ pub fn grade(
     exercise: &Exercise,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
-    grade_dir(
-        &course.files,
-        services,
-        exercise,
-        &workspace.exercise_dir(exercise),
-        &workspace.run_dir(&exercise.id),
-        listen,
-    )
+    let run_root = workspace.root.join(".roadmap").join("run");
+    grade_dir(course, services, exercise, &workspace.exercise_dir(exercise), &run_root, None, listen)
 }
 
-/// Grades the code in `exercise_dir` with the suite laid out in `run_dir`.
+/// Grades the code in `exercise_dir`, laying suites out below `run_root`. A project
+/// stage runs its own suite, then every earlier stage's (newest first), so a change
+/// that breaks an earlier feature is caught. `slot`, when given, can cancel the run.
 pub fn grade_dir(
+    course: &Course,
+    services: &Services,
+    exercise: &Exercise,
+    exercise_dir: &Path,
+    run_root: &Path,
+    slot: Option<&CancelSlot>,
+    mut listen: impl FnMut(RunEvent),
+) -> Result<Report> {
+    let Some(stage) = &exercise.stage else {
+        return grade_one(&course.files, services, exercise, exercise_dir, run_root, slot, listen);
+    };
+    let mut reports = Vec::new();
+    for id in std::iter::once(&exercise.id).chain(stage.earlier.iter().rev()) {
+        let stage_exercise = course.curriculum.exercise(id).context("a stage of the project is missing")?;
+        let report = grade_one(&course.files, services, stage_exercise, exercise_dir, run_root, slot, &mut listen)?;
+        reports.push((stage_exercise, report));
+    }
+    Ok(merge_stages(exercise, reports))
+}
+
+fn grade_one(
     files: &CourseFiles,
     services: &Services,
     exercise: &Exercise,
     exercise_dir: &Path,
-    run_dir: &Path,
+    run_root: &Path,
+    slot: Option<&CancelSlot>,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
     let prepared = match services.prepare(&exercise.services) {
         Ok(prepared) => prepared,
         Err(missing) => return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix)),
     };
-    let suite = node::materialise(files, exercise, run_dir)?;
-    // `prepared` lives until the run is over: its databases are dropped with it.
-    match Run::start(node::spec(exercise, exercise_dir, &suite, &prepared.env))?.wait(listen) {
-        Outcome::Finished(report) => Ok(report),
-        Outcome::Cancelled => anyhow::bail!("the run of {} was cancelled", exercise.id),
+    let suite = node::materialise(files, exercise, &run_root.join(&exercise.id))?;
+    let run = Run::start(node::spec(exercise, exercise_dir, &suite, &prepared.env))?;
+    if let Some(slot) = slot {
+        if !slot.attach(run.canceller()) {
+            bail!(Cancelled);
+        }
     }
+    // `prepared` lives until the run is over: its databases are dropped with it.
+    match run.wait(listen) {
+        Outcome::Finished(report) => Ok(*report),
+        Outcome::Cancelled => bail!(Cancelled),
+    }
+}
+
+/// A run was cancelled (a newer save superseded it); callers that cancel expect it.
+#[derive(Debug, thiserror::Error)]
+#[error("the run was cancelled")]
+pub struct Cancelled;
+
+/// One report for a project stage out of its own and the earlier stages' reports
+/// (its own first). Earlier stages that fail are regressions.
+pub fn merge_stages(exercise: &Exercise, reports: Vec<(&Exercise, Report)>) -> Report {
+    let label = |e: &Exercise| match &e.stage {
+        Some(s) => format!("stage {} · {}", s.number, e.title),
+        None => e.title.clone(),
+    };
+    let worst = [Status::NeedsService, Status::Error, Status::Timeout, Status::Fail]
+        .into_iter()
+        .find(|status| reports.iter().any(|(_, r)| r.status == *status))
+        .unwrap_or(Status::Pass);
+    let mut merged = Report {
+        exercise: exercise.id.clone(),
+        status: worst,
+        tests: Vec::new(),
+        problem: None,
+        unfinished_test: None,
+        output: Output::default(),
+        duration: Duration::ZERO,
+        regressions: Vec::new(),
+    };
+    let mut output = String::new();
+    for (i, (stage, report)) in reports.into_iter().enumerate() {
+        let name = label(stage);
+        if i > 0 && report.status != Status::Pass {
+            merged.regressions.push(name.clone());
+        }
+        merged.tests.extend(report.tests.into_iter().map(|mut t| {
+            t.name = format!("{name} › {}", t.name);
+            t
+        }));
+        if merged.problem.is_none() {
+            merged.problem = report.problem.map(|mut p| {
+                p.message = format!("{name}: {}", p.message);
+                p
+            });
+        }
+        merged.unfinished_test = merged.unfinished_test.or(report.unfinished_test.map(|t| format!("{name} › {t}")));
+        if !report.output.text.trim().is_empty() {
+            output.push_str(&format!("── {name} ──\n{}", report.output.text));
+            if !output.ends_with('\n') {
+                output.push('\n');
+            }
+        }
+        merged.output.truncated_bytes += report.output.truncated_bytes;
+        merged.duration += report.duration;
+    }
+    merged.output.text = output;
+    merged
 }
 
 /// Runs `work` over `items` on up to `jobs` threads, returning results in input order.

@@ -93,6 +93,21 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// Records a graded run of `exercise`. A pass of a project stage also passed every
+    /// earlier stage's suite (they ran with it), so those are done too.
+    pub fn record_exercise(&mut self, exercise: &crate::curriculum::Exercise, status: &str, passed: bool) {
+        self.record(&exercise.id, status, passed);
+        if let (true, Some(stage)) = (passed, &exercise.stage) {
+            for earlier in &stage.earlier {
+                if !self.is_done(earlier) {
+                    self.record(earlier, status, true);
+                }
+            }
+        }
+    }
+}
+
 pub fn timestamp() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }

@@ -100,6 +100,9 @@ pub struct Report {
     pub output: Output,
     #[serde(serialize_with = "millis")]
     pub duration: Duration,
+    /// For a project stage: the earlier stages whose suites fail now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regressions: Vec<String>,
 }
 
 impl Report {
@@ -125,6 +128,7 @@ impl Report {
             unfinished_test: None,
             output: Output::default(),
             duration: Duration::ZERO,
+            regressions: Vec::new(),
         }
     }
 }

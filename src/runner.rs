@@ -53,7 +53,7 @@ pub enum RunEvent {
 
 #[derive(Debug)]
 pub enum Outcome {
-    Finished(Report),
+    Finished(Box<Report>),
     Cancelled,
 }
 
@@ -83,6 +83,33 @@ pub struct Canceller(Sender<Msg>);
 impl Canceller {
     pub fn cancel(&self) {
         let _ = self.0.send(Msg::Cancel);
+    }
+}
+
+/// Where a multi-run grading (a project stage and its earlier stages) keeps the run in
+/// progress, so another thread can cancel it and stop the ones after it.
+#[derive(Clone, Default)]
+pub struct CancelSlot(Arc<Mutex<(bool, Option<Canceller>)>>);
+
+impl CancelSlot {
+    pub fn cancel(&self) {
+        let mut slot = self.0.lock().expect("cancel slot");
+        slot.0 = true;
+        if let Some(canceller) = slot.1.take() {
+            canceller.cancel();
+        }
+    }
+
+    /// Registers the run now in progress; false (and the run is cancelled) if the slot
+    /// was cancelled already.
+    pub fn attach(&self, canceller: Canceller) -> bool {
+        let mut slot = self.0.lock().expect("cancel slot");
+        if slot.0 {
+            canceller.cancel();
+            return false;
+        }
+        slot.1 = Some(canceller);
+        true
     }
 }
 
@@ -243,7 +270,7 @@ impl Run {
             None => Exit::Unknown,
         };
         let ending = Ending { exit, timed_out, deadline: self.deadline, output, duration: self.started.elapsed() };
-        Outcome::Finished(verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending))
+        Outcome::Finished(Box::new(verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending)))
     }
 }
 

@@ -20,7 +20,7 @@ use ratatui::crossterm::event::{self as term, KeyCode, KeyEventKind, KeyModifier
 
 use crate::commands::Code;
 use crate::context::Learner;
-use crate::curriculum::{Course, CourseFiles};
+use crate::curriculum::{Course, CourseFiles, Exercise};
 use crate::progress::ProgressStore;
 use crate::render::human::{self, Style};
 use crate::services::Services;
@@ -43,8 +43,7 @@ pub fn run(flag: Option<&Path>, poll: bool) -> Result<Code> {
     let Learner { course, workspace, store, progress } = learner;
     let course = Arc::new(course);
     let mut state = AppState::new(Arc::clone(&course), progress, current);
-    state.done_when =
-        course.curriculum.exercises.iter().map(|e| (e.id.clone(), done_when(&course.files, &e.rel_dir()))).collect();
+    state.done_when = course.curriculum.exercises.iter().map(|e| (e.id.clone(), done_when(&course.files, e))).collect();
 
     let (tx, rx) = mpsc::channel();
     let signal_tx = tx.clone();
@@ -131,7 +130,8 @@ impl Session {
                 self.grader.start(run, &exercise);
             }
             Effect::Record { exercise, status, passed } => {
-                self.store.update(|p| p.record(&exercise, &status, passed))?;
+                let exercise = self.course.curriculum.exercise(&exercise).context("unknown exercise")?;
+                self.store.update(|p| p.record_exercise(exercise, &status, passed))?;
             }
             Effect::SetCurrent(id) => {
                 self.store.update(|p| p.current = Some(id))?;
@@ -314,9 +314,23 @@ fn plain_loop(state: &mut AppState, session: &mut Session, rx: &Receiver<Msg>) -
 }
 
 /// The bullet points of a task's "Done when" section, continuation lines joined.
-fn done_when(files: &CourseFiles, rel_dir: &str) -> Vec<String> {
-    let Ok(text) = files.read_string(&format!("exercises/{rel_dir}/README.md")) else { return Vec::new() };
-    done_when_items(&text)
+fn done_when(files: &CourseFiles, exercise: &Exercise) -> Vec<String> {
+    let Ok(text) = files.read_string(&format!("{}/README.md", exercise.starter_rel())) else { return Vec::new() };
+    match &exercise.stage {
+        // A project's task has a section per stage, each with its own "Done when".
+        Some(stage) => stage_section(&text, stage.number).map(|section| done_when_items(&section)).unwrap_or_default(),
+        None => done_when_items(&text),
+    }
+}
+
+/// The text of the `## Stage N …` section of a project's task, with its `###`
+/// headings raised to `##` so the same reader handles it.
+fn stage_section(text: &str, number: usize) -> Option<String> {
+    let heading = format!("## Stage {number} ");
+    let start = text.find(&heading)?;
+    let body = &text[start + heading.len()..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    Some(body[..end].replace("\n### ", "\n## "))
 }
 
 fn done_when_items(text: &str) -> Vec<String> {

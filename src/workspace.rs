@@ -56,12 +56,13 @@ impl Workspace {
         }
     }
 
+    /// The learner's folder for `exercise` (for a project stage: the project's).
     pub fn exercise_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.root.join("exercises").join(&exercise.phase).join(&exercise.id)
+        self.root.join(exercise.starter_rel())
     }
 
     pub fn solution_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.root.join("solutions").join(&exercise.phase).join(&exercise.id)
+        self.root.join(exercise.solutions_rel())
     }
 
     pub fn run_dir(&self, name: &str) -> PathBuf {
@@ -74,7 +75,7 @@ impl Workspace {
 
     /// Restores the starter files of `exercise` (its README too), leaving other files alone.
     pub fn restore_starter(&self, files: &CourseFiles, exercise: &Exercise) -> Result<Vec<String>> {
-        files.extract(&format!("exercises/{}", exercise.rel_dir()), &self.exercise_dir(exercise))
+        files.extract(&exercise.starter_rel(), &self.exercise_dir(exercise))
     }
 
     /// Backs the learner's files of `exercise` up under `.roadmap/backup/`, then restores
@@ -95,7 +96,7 @@ impl Workspace {
     /// Writes the reference solution of `exercise` under `solutions/`.
     pub fn write_solution(&self, files: &CourseFiles, exercise: &Exercise) -> Result<(PathBuf, Vec<String>)> {
         let dest = self.solution_dir(exercise);
-        let written = files.extract(&format!("solutions/{}", exercise.rel_dir()), &dest)?;
+        let written = files.extract(&exercise.solutions_rel(), &dest)?;
         Ok((dest, written))
     }
 
@@ -103,7 +104,7 @@ impl Workspace {
     pub fn is_touched(&self, files: &CourseFiles, exercise: &Exercise) -> bool {
         let dir = self.exercise_dir(exercise);
         exercise.files.iter().any(|file| {
-            let starter = files.read(&format!("exercises/{}/{file}", exercise.rel_dir())).ok();
+            let starter = files.read(&format!("{}/{file}", exercise.starter_rel())).ok();
             let current = fs::read(dir.join(file)).ok();
             starter.as_deref() != current.as_deref()
         })

@@ -1,7 +1,6 @@
 //! `roadmap dev check`: proves a curriculum sound. It validates `curriculum.toml` and
 //! the trees, lints the tasks, then runs every suite twice: against the starter (which
 //! must fail) and against the reference solution (which must pass).
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,8 +19,27 @@ const TASK_SECTIONS: &[&str] = &["## Why it matters", "## Your task", "## Done w
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Variant {
+    /// The starter must fail its suite cleanly (tests run, some fail).
     Starter,
+    /// The reference solution must pass.
     Solution,
+    /// For stage N of a project: stage N-1's solution must fail stage N, or the stage
+    /// asks for nothing new.
+    PreviousStage,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Starter => "starter",
+            Variant::Solution => "solution",
+            Variant::PreviousStage => "previous stage's solution",
+        }
+    }
+
+    fn expected(self) -> Status {
+        if self == Variant::Solution { Status::Pass } else { Status::Fail }
+    }
 }
 
 pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<Code> {
@@ -60,57 +78,50 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
     let mut problems: Vec<String> = selected.iter().flat_map(|e| lint_task(&course, e)).collect();
 
     let scratch = Scratch::new(&root)?;
-    let work: Vec<(&Exercise, Variant)> =
-        selected.iter().flat_map(|e| [(*e, Variant::Starter), (*e, Variant::Solution)]).collect();
+    let work: Vec<(&Exercise, Variant)> = selected
+        .iter()
+        .flat_map(|e| {
+            let previous = e.stage.as_ref().is_some_and(|s| s.number > 1).then_some((*e, Variant::PreviousStage));
+            [(*e, Variant::Starter), (*e, Variant::Solution)].into_iter().chain(previous)
+        })
+        .collect();
     let jobs = jobs.unwrap_or_else(grade::default_jobs).max(1);
     println!("Checking {} exercises ({} suite runs, {jobs} at a time)…", selected.len(), work.len());
     let results = grade::parallel(&work, jobs, |(exercise, variant)| scratch.check(&course, exercise, *variant));
 
     let mut slowest: Vec<(Duration, &str)> = Vec::new();
-    for (exercise, pair) in selected.iter().zip(results.chunks(2)) {
-        let (starter, solution) = (&pair[0], &pair[1]);
-        let mut line = String::new();
+    for exercise in &selected {
+        let mut line = Vec::new();
         let mut ok = true;
-        match starter {
-            Ok(r) if r.status == Status::Fail => {
-                let _ = write!(line, "starter fails {} of {} tests", r.failed(), r.tests.len());
-            }
-            Ok(r) => {
-                ok = false;
-                problems.push(format!(
-                    "{}: the starter must fail its suite cleanly, but it was `{}`{}",
-                    exercise.id,
-                    r.status.label(),
-                    detail(r)
-                ));
-                let _ = write!(line, "starter {}", r.status.label());
-            }
-            Err(e) => {
-                ok = false;
-                problems.push(format!("{}: the starter could not be checked: {e:#}", exercise.id));
-            }
-        }
-        match solution {
-            Ok(r) if r.status == Status::Pass => {
-                slowest.push((r.duration, &exercise.id));
-                let _ = write!(line, ", solution passes {} tests in {} ms", r.tests.len(), r.duration.as_millis());
-            }
-            Ok(r) => {
-                ok = false;
-                problems.push(format!(
-                    "{}: the solution must pass, but it was `{}`{}",
-                    exercise.id,
-                    r.status.label(),
-                    detail(r)
-                ));
-                let _ = write!(line, ", solution {}", r.status.label());
-            }
-            Err(e) => {
-                ok = false;
-                problems.push(format!("{}: the solution could not be checked: {e:#}", exercise.id));
+        for ((_, variant), result) in work.iter().zip(&results).filter(|((e, _), _)| e.id == exercise.id) {
+            let what = variant.name();
+            match result {
+                Ok(r) if r.status == variant.expected() => {
+                    if *variant == Variant::Solution {
+                        slowest.push((r.duration, &exercise.id));
+                        line.push(format!("solution passes {} tests in {} ms", r.tests.len(), r.duration.as_millis()));
+                    } else {
+                        line.push(format!("{what} fails {} of {} tests", r.failed(), r.tests.len()));
+                    }
+                }
+                Ok(r) => {
+                    ok = false;
+                    let must = if *variant == Variant::Solution { "must pass" } else { "must fail its suite cleanly" };
+                    problems.push(format!(
+                        "{}: the {what} {must}, but it was `{}`{}",
+                        exercise.id,
+                        r.status.label(),
+                        detail(r)
+                    ));
+                    line.push(format!("{what} {}", r.status.label()));
+                }
+                Err(e) => {
+                    ok = false;
+                    problems.push(format!("{}: the {what} could not be checked: {e:#}", exercise.id));
+                }
             }
         }
-        println!("  {} {:28} {line}", if ok { "✓" } else { "✗" }, exercise.id);
+        println!("  {} {:28} {}", if ok { "✓" } else { "✗" }, exercise.id, line.join(", "));
     }
     let service_times: Vec<String> =
         scratch.services.start_times().iter().map(|(name, d)| format!("{name} in {} ms", d.as_millis())).collect();
@@ -128,11 +139,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
     let as_expected = results
         .iter()
         .zip(&work)
-        .filter(|(r, (_, variant))| match (r, variant) {
-            (Ok(r), Variant::Starter) => r.status == Status::Fail,
-            (Ok(r), Variant::Solution) => r.status == Status::Pass,
-            (Err(_), _) => false,
-        })
+        .filter(|(r, (_, variant))| r.as_ref().is_ok_and(|r| r.status == variant.expected()))
         .count();
     if problems.is_empty() {
         println!("No problems: every starter fails and every solution passes.");
@@ -162,7 +169,7 @@ fn detail(report: &Report) -> String {
 
 /// Checks the task text an exercise ships: its sections and its length.
 fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
-    let path = format!("exercises/{}/README.md", exercise.rel_dir());
+    let path = format!("{}/README.md", exercise.starter_rel());
     let Ok(text) = course.files.read_string(&path) else {
         return Vec::new();
     };
@@ -176,8 +183,17 @@ fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
         }
     }
     let words = text.split_whitespace().count();
-    if !(120..=700).contains(&words) {
-        problems.push(format!("{path}: the task has {words} words; aim for 150–500"));
+    match &exercise.stage {
+        None if !(120..=700).contains(&words) => {
+            problems.push(format!("{path}: the task has {words} words; aim for 150–500"))
+        }
+        Some(stage) => {
+            let heading = format!("## Stage {} — {} ({})", stage.number, exercise.title, stage.id);
+            if !text.contains(&heading) {
+                problems.push(format!("{path}: the project's task needs a section `{heading}`"));
+            }
+        }
+        None => {}
     }
     problems
 }
@@ -204,17 +220,23 @@ impl Scratch {
     }
 
     fn check(&self, course: &Course, exercise: &Exercise, variant: Variant) -> Result<Report> {
-        let name = match variant {
-            Variant::Starter => "starter",
-            Variant::Solution => "solution",
-        };
-        let dir = self.root.join(name).join(exercise.rel_dir());
-        course.files.extract(&format!("exercises/{}", exercise.rel_dir()), &dir)?;
-        if variant == Variant::Solution {
-            course.files.extract(&format!("solutions/{}", exercise.rel_dir()), &dir)?;
+        let name = variant.name().replace(' ', "-").replace('\'', "");
+        let job = self.root.join(&name).join(&exercise.id);
+        let dir = job.join(exercise.starter_rel());
+        course.files.extract(&exercise.starter_rel(), &dir)?;
+        match variant {
+            Variant::Starter => {}
+            Variant::Solution => {
+                course.files.extract(&exercise.solutions_rel(), &dir)?;
+            }
+            Variant::PreviousStage => {
+                let stage = exercise.stage.as_ref().context("only stages have a previous stage")?;
+                let previous =
+                    stage.earlier.last().and_then(|id| course.curriculum.exercise(id)).context("no previous stage")?;
+                course.files.extract(&previous.solutions_rel(), &dir)?;
+            }
         }
-        let run_dir = self.root.join(".roadmap/run").join(format!("{}-{name}", exercise.id));
-        grade::grade_dir(&course.files, &self.services, exercise, &dir, &run_dir, |_| {})
+        grade::grade_dir(course, &self.services, exercise, &dir, &job.join(".run"), None, |_| {})
     }
 }
 

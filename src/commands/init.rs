@@ -23,6 +23,7 @@ pub fn run(flag: Option<&Path>, args: &InitArgs) -> Result<Code> {
         anyhow::bail!("{} has no workspace/ folder to create a workspace from", course.files.describe());
     }
     course.files.extract("exercises", &dir.join("exercises"))?;
+    course.files.extract("projects", &dir.join("projects"))?;
     let curriculum = match &files {
         CourseFiles::Disk(root) => Some(root.clone()),
         CourseFiles::Embedded => None,

@@ -24,7 +24,7 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
     let passed = report.status.is_pass();
     let (progress, newly_done) = learner.store.update(|p| {
         let was_done = p.is_done(&exercise.id);
-        p.record(&exercise.id, report.status.label(), passed);
+        p.record_exercise(&exercise, report.status.label(), passed);
         if passed && p.current.as_deref().is_none_or(|c| c == exercise.id) {
             p.current = learner.next_pending(p, Some(&exercise.id));
         }
@@ -41,7 +41,7 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
         }
         match progress.current.as_deref().and_then(|id| learner.course.curriculum.exercise(id)) {
             Some(next) if next.id != exercise.id => {
-                println!("  Next: {} · {}  (exercises/{}/README.md)", next.id, next.title, next.rel_dir());
+                println!("  Next: {} · {}  ({}/README.md)", next.id, next.title, next.starter_rel());
             }
             _ => println!("  Every exercise is done. Congratulations!"),
         }
@@ -106,8 +106,7 @@ pub fn solution(flag: Option<&Path>, name: &str) -> Result<Code> {
         );
         return Ok(Code::Usage);
     }
-    let dest = learner.workspace.solution_dir(&exercise);
-    let files = learner.course.files.extract(&format!("solutions/{}", exercise.rel_dir()), &dest)?;
+    let (dest, files) = learner.workspace.write_solution(&learner.course.files, &exercise)?;
     println!("The reference solution of {} is in {}:", exercise.id, dest.display());
     for f in files {
         println!("  {f}");

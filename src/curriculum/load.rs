@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Curriculum, Exercise, Kind, Phase, Reading, Service};
+use super::model::{Curriculum, Exercise, Kind, Phase, Reading, Service, Stage};
 use super::source::CourseFiles;
 
 /// One problem found in a curriculum, with where it is.
@@ -66,6 +66,33 @@ struct RawCurriculum {
     phases: Vec<Spanned<RawPhase>>,
     #[serde(default, rename = "exercise")]
     exercises: Vec<Spanned<RawExercise>>,
+    #[serde(default, rename = "project")]
+    projects: Vec<Spanned<RawProject>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    id: Spanned<String>,
+    phase: Spanned<String>,
+    title: Spanned<String>,
+    files: Spanned<Vec<Spanned<String>>>,
+    #[serde(rename = "stage")]
+    stages: Spanned<Vec<Spanned<RawStage>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    services: Vec<Spanned<String>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    points: Option<Spanned<u32>>,
+    hints: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -239,75 +266,165 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
                 Kind::Exercise
             }
         };
-        if e.files.get_ref().is_empty() {
-            problems.push(loc.at(e.files.span(), field("files"), "must name at least one starter file"));
-        }
-        for file in e.files.get_ref() {
-            let f = file.get_ref();
-            if f.is_empty() || f.starts_with('/') || f.split('/').any(|part| part == ".." || part.is_empty()) {
-                problems.push(loc.at(
-                    file.span(),
-                    field("files"),
-                    format!("`{f}` must be a relative path inside the exercise folder"),
-                ));
-            }
-        }
-        let mut services = BTreeSet::new();
-        for service in &e.services {
-            match Service::from_name(service.get_ref()) {
-                Some(s) => {
-                    services.insert(s);
-                }
-                None => {
-                    let known: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
-                    problems.push(loc.at(
-                        service.span(),
-                        field("services"),
-                        format!("unknown service `{}` (known: {})", service.get_ref(), known.join(", ")),
-                    ));
-                }
-            }
-        }
-        let timeout = match &e.timeout {
-            None => Duration::from_secs(10),
-            Some(t) => match humantime::parse_duration(t.get_ref()) {
-                Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => d,
-                Ok(_) => {
-                    problems.push(loc.at(t.span(), field("timeout"), "must be more than 0 and at most 10m"));
-                    Duration::from_secs(10)
-                }
-                Err(err) => {
-                    problems.push(loc.at(
-                        t.span(),
-                        field("timeout"),
-                        format!("`{}` is not a duration like \"10s\" ({err})", t.get_ref()),
-                    ));
-                    Duration::from_secs(10)
-                }
-            },
-        };
-        if e.hints.get_ref().is_empty() {
-            problems.push(loc.at(e.hints.span(), field("hints"), "must have at least one hint"));
-        }
-        for hint in e.hints.get_ref() {
-            if hint.get_ref().trim().is_empty() {
-                problems.push(loc.at(hint.span(), field("hints"), "a hint must not be empty"));
-            }
-        }
+        check_files(&loc, &e.files, &field("files"), &mut problems);
+        let services = check_services(&loc, &e.services, &field("services"), &mut problems);
+        let timeout = check_timeout(&loc, e.timeout.as_ref(), &field("timeout"), &mut problems);
+        check_hints(&loc, &e.hints, &field("hints"), &mut problems);
         exercises.push(Exercise {
             id,
             phase: e.phase.into_inner(),
             title: e.title.into_inner(),
             kind,
             files: e.files.into_inner().into_iter().map(Spanned::into_inner).collect(),
-            services: services.into_iter().collect(),
+            services,
             timeout,
             points: e.points.map_or(10, Spanned::into_inner),
             hints: e.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
+            stage: None,
+        });
+    }
+
+    for raw_project in raw.projects {
+        let p = raw_project.into_inner();
+        let project = p.id.get_ref().clone();
+        check_id(&loc, &p.id, "project.id", &mut problems);
+        if exercise_ids.contains_key(&project) {
+            problems.push(loc.at(p.id.span(), "project.id", format!("`{project}` is already an exercise id")));
+        }
+        if !phase_ids.contains_key(p.phase.get_ref()) {
+            problems.push(loc.at(
+                p.phase.span(),
+                format!("project `{project}` phase"),
+                format!("unknown phase `{}`", p.phase.get_ref()),
+            ));
+        }
+        check_files(&loc, &p.files, &format!("project `{project}` files"), &mut problems);
+        if p.stages.get_ref().is_empty() {
+            problems.push(loc.at(
+                p.stages.span(),
+                format!("project `{project}` stage"),
+                "a project needs at least one [[project.stage]]",
+            ));
+        }
+        let count = p.stages.get_ref().len();
+        let files: Vec<String> = p.files.into_inner().into_iter().map(Spanned::into_inner).collect();
+        let mut earlier: Vec<String> = Vec::new();
+        for (i, raw_stage) in p.stages.into_inner().into_iter().enumerate() {
+            let st = raw_stage.into_inner();
+            check_id(&loc, &st.id, "project.stage.id", &mut problems);
+            let id = format!("{project}/{}", st.id.get_ref());
+            let field = |name: &str| format!("stage `{id}` {name}");
+            if let Some(first) = exercise_ids.get(&id) {
+                problems.push(loc.at(
+                    st.id.span(),
+                    "project.stage.id",
+                    format!("duplicate stage id `{id}` (first defined on line {})", loc.position(first.start).0),
+                ));
+            } else {
+                exercise_ids.insert(id.clone(), st.id.span());
+            }
+            let services = check_services(&loc, &st.services, &field("services"), &mut problems);
+            let timeout = check_timeout(&loc, st.timeout.as_ref(), &field("timeout"), &mut problems);
+            check_hints(&loc, &st.hints, &field("hints"), &mut problems);
+            exercises.push(Exercise {
+                id: id.clone(),
+                phase: p.phase.get_ref().clone(),
+                title: st.title.into_inner(),
+                kind: Kind::Project,
+                files: files.clone(),
+                services,
+                timeout,
+                points: st.points.map_or(10, Spanned::into_inner),
+                hints: st.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
+                stage: Some(Stage {
+                    project: project.clone(),
+                    project_title: p.title.get_ref().clone(),
+                    number: i + 1,
+                    count,
+                    id: st.id.into_inner(),
+                    earlier: earlier.clone(),
+                }),
+            });
+            earlier.push(id);
+        }
+    }
+    if exercises.is_empty() && problems.is_empty() {
+        problems.push(Diagnostic {
+            file: loc.file.clone(),
+            position: None,
+            field: Some("exercise".into()),
+            message: "the curriculum has no exercises".into(),
         });
     }
 
     if problems.is_empty() { Ok(Curriculum { phases, exercises }) } else { Err(CurriculumErrors(problems)) }
+}
+
+fn check_files(loc: &Locator, files: &Spanned<Vec<Spanned<String>>>, field: &str, problems: &mut Vec<Diagnostic>) {
+    if files.get_ref().is_empty() {
+        problems.push(loc.at(files.span(), field, "must name at least one starter file"));
+    }
+    for file in files.get_ref() {
+        let f = file.get_ref();
+        if f.is_empty() || f.starts_with('/') || f.split('/').any(|part| part == ".." || part.is_empty()) {
+            problems.push(loc.at(
+                file.span(),
+                field,
+                format!("`{f}` must be a relative path inside the exercise folder"),
+            ));
+        }
+    }
+}
+
+fn check_services(loc: &Locator, raw: &[Spanned<String>], field: &str, problems: &mut Vec<Diagnostic>) -> Vec<Service> {
+    let mut services = BTreeSet::new();
+    for service in raw {
+        match Service::from_name(service.get_ref()) {
+            Some(s) => {
+                services.insert(s);
+            }
+            None => {
+                let known: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                problems.push(loc.at(
+                    service.span(),
+                    field,
+                    format!("unknown service `{}` (known: {})", service.get_ref(), known.join(", ")),
+                ));
+            }
+        }
+    }
+    services.into_iter().collect()
+}
+
+fn check_timeout(
+    loc: &Locator,
+    raw: Option<&Spanned<String>>,
+    field: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Duration {
+    let Some(t) = raw else { return Duration::from_secs(10) };
+    match humantime::parse_duration(t.get_ref()) {
+        Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => d,
+        Ok(_) => {
+            problems.push(loc.at(t.span(), field, "must be more than 0 and at most 10m"));
+            Duration::from_secs(10)
+        }
+        Err(err) => {
+            problems.push(loc.at(t.span(), field, format!("`{}` is not a duration like \"10s\" ({err})", t.get_ref())));
+            Duration::from_secs(10)
+        }
+    }
+}
+
+fn check_hints(loc: &Locator, hints: &Spanned<Vec<Spanned<String>>>, field: &str, problems: &mut Vec<Diagnostic>) {
+    if hints.get_ref().is_empty() {
+        problems.push(loc.at(hints.span(), field, "must have at least one hint"));
+    }
+    for hint in hints.get_ref() {
+        if hint.get_ref().trim().is_empty() {
+            problems.push(loc.at(hint.span(), field, "a hint must not be empty"));
+        }
+    }
 }
 
 fn check_id(loc: &Locator, id: &Spanned<String>, field: &str, problems: &mut Vec<Diagnostic>) {
@@ -340,43 +457,67 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
     Some(rest[..rest.find('`')?].to_string())
 }
 
-/// Checks that the trees hold exactly the declared exercises, each with all its parts.
+/// Checks that the trees hold exactly the declared exercises and projects, each with
+/// all its parts.
 fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let folder_problem =
         |path: String, message: String| Diagnostic { file: path, position: None, field: None, message };
-    let id_span = |id: &str| loc.text.find(&format!("\"{id}\"")).map(|i| i + 1).unwrap_or(0);
+    let id_span = |id: &str| {
+        let bare = id.rsplit('/').next().unwrap_or(id);
+        loc.text.find(&format!("\"{bare}\"")).map(|i| i + 1).unwrap_or(0)
+    };
 
     for exercise in &curriculum.exercises {
-        let dir = exercise.rel_dir();
         let at = id_span(&exercise.id);
-        let missing = |what: &str, path: String| {
-            loc.at(at..at, format!("exercise `{}`", exercise.id), format!("{what} {path} is missing"))
+        let what = if exercise.stage.is_some() { "stage" } else { "exercise" };
+        let missing = |part: &str, path: String| {
+            loc.at(at..at, format!("{what} `{}`", exercise.id), format!("{part} {path} is missing"))
         };
-        if !files.dir_exists(&format!("exercises/{dir}")) {
-            problems.push(missing("the starter folder", format!("exercises/{dir}/")));
-            continue;
-        }
-        if !files.is_file(&format!("exercises/{dir}/README.md")) {
-            problems.push(missing("the task", format!("exercises/{dir}/README.md")));
-        }
-        for file in &exercise.files {
-            if !files.is_file(&format!("exercises/{dir}/{file}")) {
-                problems.push(missing("the starter file", format!("exercises/{dir}/{file}")));
+        let starter = exercise.starter_rel();
+        // A project's starter is shared by its stages: report it once, with the first.
+        let first_of_project = exercise.stage.as_ref().is_none_or(|s| s.number == 1);
+        if first_of_project {
+            if !files.dir_exists(&starter) {
+                problems.push(missing("the starter folder", format!("{starter}/")));
+                continue;
+            }
+            if !files.is_file(&format!("{starter}/README.md")) {
+                problems.push(missing("the task", format!("{starter}/README.md")));
+            }
+            for file in &exercise.files {
+                if !files.is_file(&format!("{starter}/{file}")) {
+                    problems.push(missing("the starter file", format!("{starter}/{file}")));
+                }
             }
         }
-        if !files.dir_exists(&format!("solutions/{dir}")) {
-            problems.push(missing("the solution folder", format!("solutions/{dir}/")));
+        if !files.dir_exists(&exercise.solutions_rel()) {
+            problems.push(missing("the solution folder", format!("{}/", exercise.solutions_rel())));
         }
-        if !files.is_file(&format!("checks/{dir}/{SUITE_FILE}")) {
-            problems.push(missing("the hidden suite", format!("checks/{dir}/{SUITE_FILE}")));
+        if !files.is_file(&format!("{}/{SUITE_FILE}", exercise.checks_rel())) {
+            problems.push(missing("the hidden suite", format!("{}/{SUITE_FILE}", exercise.checks_rel())));
         }
     }
 
-    let declared: BTreeSet<String> = curriculum.exercises.iter().map(Exercise::rel_dir).collect();
+    let declared: BTreeSet<String> = curriculum.exercises.iter().map(|e| e.checks_rel()).collect();
+    let projects: BTreeSet<&str> =
+        curriculum.exercises.iter().filter_map(|e| e.stage.as_ref().map(|s| s.project.as_str())).collect();
     let phases: BTreeSet<&str> = curriculum.phases.iter().map(|p| p.id.as_str()).collect();
     for tree in ["exercises", "solutions", "checks"] {
         for phase in files.subdirs(tree) {
+            if phase == "projects" && tree != "exercises" {
+                for project in files.subdirs(&format!("{tree}/projects")) {
+                    for stage in files.subdirs(&format!("{tree}/projects/{project}")) {
+                        if !declared.contains(&format!("checks/projects/{project}/{stage}")) {
+                            problems.push(folder_problem(
+                                format!("{tree}/projects/{project}/{stage}/"),
+                                "orphan folder: no stage with this id in a [[project]] of curriculum.toml".into(),
+                            ));
+                        }
+                    }
+                }
+                continue;
+            }
             if !phases.contains(phase.as_str()) {
                 problems.push(folder_problem(
                     format!("{tree}/{phase}/"),
@@ -385,13 +526,21 @@ fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> V
                 continue;
             }
             for id in files.subdirs(&format!("{tree}/{phase}")) {
-                if !declared.contains(&format!("{phase}/{id}")) {
+                if !declared.contains(&format!("checks/{phase}/{id}")) {
                     problems.push(folder_problem(
                         format!("{tree}/{phase}/{id}/"),
                         "orphan folder: no exercise with this id and phase in curriculum.toml".into(),
                     ));
                 }
             }
+        }
+    }
+    for project in files.subdirs("projects") {
+        if !projects.contains(project.as_str()) {
+            problems.push(folder_problem(
+                format!("projects/{project}/"),
+                "orphan folder: no [[project]] with this id in curriculum.toml".into(),
+            ));
         }
     }
     problems
@@ -417,7 +566,8 @@ mod tests {
     fn accepts_a_minimal_curriculum_with_defaults() {
         let c = parse("curriculum.toml", &exercise("")).unwrap();
         let e = &c.exercises[0];
-        assert_eq!(e.rel_dir(), "basics/hello");
+        assert_eq!(e.starter_rel(), "exercises/basics/hello");
+        assert_eq!(e.checks_rel(), "checks/basics/hello");
         assert_eq!(e.timeout, Duration::from_secs(10));
         assert_eq!(e.points, 10);
         assert_eq!(e.kind, Kind::Exercise);
@@ -506,6 +656,36 @@ mod tests {
         assert!(text.iter().any(|t| t.contains("`../up.js` must be a relative path")));
         assert!(text.iter().any(|t| t.contains("`soon` is not a duration")));
         assert!(text.iter().any(|t| t.contains("unknown kind `lab`")));
+    }
+
+    #[test]
+    fn projects_expand_into_stages_that_know_their_place() {
+        let text = format!(
+            "{PHASE}[[project]]\nid = \"shop\"\nphase = \"basics\"\ntitle = \"Shop\"\nfiles = [\"shop.js\"]\n\
+             [[project.stage]]\nid = \"cart\"\ntitle = \"Cart\"\nhints = [\"h\"]\n\
+             [[project.stage]]\nid = \"codes\"\ntitle = \"Codes\"\npoints = 30\nhints = [\"h\"]\n"
+        );
+        let c = parse("curriculum.toml", &text).unwrap();
+        let ids: Vec<&str> = c.exercises.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["shop/cart", "shop/codes"]);
+        let second = c.exercises[1].stage.as_ref().unwrap();
+        assert_eq!(
+            (second.number, second.count, second.earlier.as_slice()),
+            (2, 2, ["shop/cart".to_string()].as_slice())
+        );
+        assert_eq!(c.exercises[1].starter_rel(), "projects/shop");
+        assert_eq!(c.exercises[1].checks_rel(), "checks/projects/shop/codes");
+        assert_eq!(c.exercises[1].points, 30);
+    }
+
+    #[test]
+    fn a_project_without_stages_or_with_a_stage_typo_is_rejected() {
+        let bare =
+            format!("{PHASE}[[project]]\nid = \"shop\"\nphase = \"basics\"\ntitle = \"Shop\"\nfiles = [\"a.js\"]\n");
+        assert_eq!(errors(&bare)[0].field.as_deref(), Some("stage"), "{:?}", errors(&bare));
+        let typo = format!("{bare}[[project.stage]]\nid = \"a\"\ntitle = \"A\"\nhints = [\"h\"]\nhint = \"x\"\n");
+        let d = &errors(&typo)[0];
+        assert_eq!(d.field.as_deref(), Some("hint"), "{d}");
     }
 
     #[test]

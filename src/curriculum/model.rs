@@ -63,12 +63,47 @@ pub struct Exercise {
     pub timeout: Duration,
     pub points: u32,
     pub hints: Vec<String>,
+    /// Set for the stages of a staged project: one codebase that grows stage by stage.
+    pub stage: Option<Stage>,
+}
+
+/// Where a stage sits in its project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub project: String,
+    pub project_title: String,
+    /// 1-based.
+    pub number: usize,
+    pub count: usize,
+    pub id: String,
+    /// The exercise ids of the earlier stages, first stage first.
+    pub earlier: Vec<String>,
 }
 
 impl Exercise {
-    /// `<phase>/<id>`: the exercise's folder below `exercises/`, `solutions/` and `checks/`.
-    pub fn rel_dir(&self) -> String {
-        format!("{}/{}", self.phase, self.id)
+    /// The learner's folder in the course and in a workspace: `exercises/<phase>/<id>`,
+    /// or `projects/<project>` for every stage of a project.
+    pub fn starter_rel(&self) -> String {
+        match &self.stage {
+            None => format!("exercises/{}/{}", self.phase, self.id),
+            Some(stage) => format!("projects/{}", stage.project),
+        }
+    }
+
+    /// The hidden suite's folder: `checks/<phase>/<id>` or `checks/projects/<project>/<stage>`.
+    pub fn checks_rel(&self) -> String {
+        match &self.stage {
+            None => format!("checks/{}/{}", self.phase, self.id),
+            Some(stage) => format!("checks/projects/{}/{}", stage.project, stage.id),
+        }
+    }
+
+    /// The reference solution's folder (for a stage: the whole codebase after that stage).
+    pub fn solutions_rel(&self) -> String {
+        match &self.stage {
+            None => format!("solutions/{}/{}", self.phase, self.id),
+            Some(stage) => format!("solutions/projects/{}/{}", stage.project, stage.id),
+        }
     }
 }
 
@@ -88,6 +123,13 @@ impl Curriculum {
     /// Position of a phase, which is its number in the course ("Phase 0 · Prerequisites").
     pub fn phase_number(&self, id: &str) -> usize {
         self.phases.iter().position(|p| p.id == id).unwrap_or(0)
+    }
+
+    /// The stage a project is at: the first one not in `done`, else the last.
+    pub fn project_stage<'a>(&'a self, project: &str, done: impl Fn(&str) -> bool) -> Option<&'a Exercise> {
+        let stages: Vec<&Exercise> =
+            self.exercises.iter().filter(|e| e.stage.as_ref().is_some_and(|s| s.project == project)).collect();
+        stages.iter().find(|e| !done(&e.id)).or(stages.last()).copied()
     }
 
     pub fn exercises_in<'a>(&'a self, phase: &'a str) -> impl Iterator<Item = &'a Exercise> + 'a {

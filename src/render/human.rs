@@ -75,6 +75,13 @@ pub fn report(curriculum: &Curriculum, exercise: &Exercise, report: &Report, sty
         let _ = writeln!(out, "  {} {} {}", style.yellow("…"), test, style.dim("(did not finish)"));
     }
 
+    for stage in &report.regressions {
+        let _ = writeln!(
+            out,
+            "\n  {} {stage} passed before and fails now: a later change broke it",
+            style.red("Regression:")
+        );
+    }
     if let Some(test) = report.first_failure().filter(|_| report.status == Status::Fail) {
         let failure = test.failure.clone().unwrap_or_default();
         let _ = writeln!(out, "\n  {} {}", style.bold("First failure:"), test.name);

@@ -30,7 +30,7 @@ pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> 
         fs::remove_dir_all(run_dir).with_context(|| format!("cannot clear {}", run_dir.display()))?;
     }
     fs::create_dir_all(run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
-    files.extract(&format!("checks/{}", exercise.rel_dir()), run_dir)?;
+    files.extract(&exercise.checks_rel(), run_dir)?;
     fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
     fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
     fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;

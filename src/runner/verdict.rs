@@ -163,6 +163,7 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         unfinished_test: if status == Status::Pass { None } else { unfinished_test },
         output: ending.output,
         duration: ending.duration,
+        regressions: Vec::new(),
     }
 }
 

@@ -94,7 +94,7 @@ fn status_lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(status);
     if !matches!(state.run, RunState::Done(_)) || state.report().is_none() {
         lines.push(Line::styled(
-            format!("  edit exercises/{}/ and save; it is graded on every save", e.rel_dir()),
+            format!("  edit {}/ and save; it is graded on every save", e.starter_rel()),
             theme.dim(),
         ));
     }
@@ -171,6 +171,9 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &Report, theme: &Theme, 
     tests_lines(lines, &report.tests, theme, report.status != Status::Pass, width);
     if let Some(test) = &report.unfinished_test {
         lines.push(Line::from(vec![Span::styled("  … ", theme.warn()), Span::raw(format!("{test} (did not finish)"))]));
+    }
+    for stage in &report.regressions {
+        lines.push(Line::styled(format!("Regression: {stage} fails again; a later change broke it"), theme.bad()));
     }
     if let Some(problem) = &report.problem {
         lines.push(Line::raw(""));

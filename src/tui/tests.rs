@@ -90,6 +90,7 @@ fn report(status: Status, tests: Vec<TestResult>) -> Report {
         unfinished_test: None,
         output: Output::default(),
         duration: Duration::from_millis(184),
+        regressions: Vec::new(),
     }
 }
 

@@ -34,6 +34,7 @@ pub fn watch(
     on_error: impl Fn(String) + Send + 'static,
 ) -> Result<Watcher> {
     let exercises = root.join("exercises");
+    let projects = root.join("projects");
     let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
     let handler = move |event| {
         let _ = tx.send(event);
@@ -41,24 +42,27 @@ pub fn watch(
     let watcher = if poll {
         let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
         let mut w = PollWatcher::new(handler, config).context("cannot start the polling watcher")?;
-        w.watch(&exercises, RecursiveMode::Recursive)
-            .with_context(|| format!("cannot watch {}", exercises.display()))?;
+        for dir in [&exercises, &projects].into_iter().filter(|d| d.is_dir()) {
+            w.watch(dir, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", dir.display()))?;
+        }
         Watcher::Poll(w)
     } else {
         let mut w =
             RecommendedWatcher::new(handler, notify::Config::default()).context("cannot start the file watcher")?;
-        w.watch(&exercises, RecursiveMode::Recursive)
-            .with_context(|| format!("cannot watch {}", exercises.display()))?;
+        for dir in [&exercises, &projects].into_iter().filter(|d| d.is_dir()) {
+            w.watch(dir, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", dir.display()))?;
+        }
         Watcher::Native(w)
     };
-    std::thread::spawn(move || debounce(&rx, &exercises, on_change, on_error));
+    let root = root.to_path_buf();
+    std::thread::spawn(move || debounce(&rx, &root, on_change, on_error));
     Ok(watcher)
 }
 
 /// Turns bursts of raw events into one set of changed exercises per burst.
 fn debounce(
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
-    base: &Path,
+    root: &Path,
     on_change: impl Fn(BTreeSet<String>),
     on_error: impl Fn(String),
 ) {
@@ -68,7 +72,7 @@ fn debounce(
         let mut errors = Vec::new();
         let mut take = |event: notify::Result<notify::Event>| match event {
             Ok(e) if !matches!(e.kind, EventKind::Access(_) | EventKind::Other) => {
-                changed.extend(e.paths.iter().filter_map(|p| exercise_of(base, p)));
+                changed.extend(e.paths.iter().filter_map(|p| exercise_of(root, p)));
             }
             Ok(_) => {}
             Err(e) => errors.push(e.to_string()),
@@ -90,10 +94,11 @@ fn debounce(
     }
 }
 
-/// The exercise id a changed path belongs to: `<exercises>/<phase>/<id>/…`, unless the
-/// path is an editor's temporary file or lies inside `node_modules`.
-pub fn exercise_of(exercises: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(exercises).ok()?;
+/// What a changed path belongs to: the exercise id for `<root>/exercises/<phase>/<id>/…`,
+/// the project id for `<root>/projects/<project>/…`; nothing for an editor's temporary
+/// file or anything inside `node_modules`.
+pub fn exercise_of(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
     let parts: Vec<&str> = rel
         .components()
         .filter_map(|c| match c {
@@ -101,13 +106,14 @@ pub fn exercise_of(exercises: &Path, path: &Path) -> Option<String> {
             _ => None,
         })
         .collect();
-    if parts.len() < 3 || parts.iter().any(|p| *p == "node_modules" || *p == ".git") {
+    if parts.iter().any(|p| *p == "node_modules" || *p == ".git") || is_editor_noise(parts.last()?) {
         return None;
     }
-    if is_editor_noise(parts.last()?) {
-        return None;
+    match parts.as_slice() {
+        ["exercises", _phase, id, _file, ..] => Some((*id).to_string()),
+        ["projects", project, _file, ..] => Some((*project).to_string()),
+        _ => None,
     }
-    Some(parts[1].to_string())
 }
 
 /// Swap, backup and lock files that editors write next to the real one.
@@ -151,7 +157,8 @@ mod tests {
 
     #[test]
     fn paths_map_to_their_exercise() {
-        let base = Path::new("/ws/exercises");
+        let base = Path::new("/ws");
+        assert_eq!(exercise_of(base, Path::new("/ws/projects/shop/src/app.js")).as_deref(), Some("shop"));
         assert_eq!(
             exercise_of(base, Path::new("/ws/exercises/01-node-core/fs-walk/du.js")).as_deref(),
             Some("fs-walk")

@@ -9,8 +9,9 @@ use std::sync::mpsc::Sender;
 use super::Msg;
 use super::state::Event;
 use crate::curriculum::{Course, Exercise};
+use crate::grade;
 use crate::report::Report;
-use crate::runner::{Canceller, Outcome, Run, RunEvent, WarmProcess, node};
+use crate::runner::{CancelSlot, Outcome, Run, RunEvent, WarmProcess, node};
 use crate::services::{Prepared, Services};
 use crate::workspace::Workspace;
 
@@ -19,7 +20,7 @@ pub struct Grader {
     workspace: Workspace,
     tx: Sender<Msg>,
     services: Arc<Services>,
-    active: Option<(u64, Canceller)>,
+    active: Option<(u64, CancelSlot)>,
     /// The next process, with the services it was given (a fresh database, …).
     warm: Option<(WarmProcess, Prepared)>,
     /// Exercises whose suites are already laid out in `.roadmap/run/` this session.
@@ -36,10 +37,14 @@ impl Grader {
 
     /// Starts run `run` of `exercise`, cancelling the one in progress.
     pub fn start(&mut self, run: u64, id: &str) {
-        if let Some((_, canceller)) = self.active.take() {
-            canceller.cancel();
+        if let Some((_, slot)) = self.active.take() {
+            slot.cancel();
         }
         let Some(exercise) = self.course.curriculum.exercise(id).cloned() else { return };
+        if exercise.stage.is_some() {
+            self.start_stages(run, exercise);
+            return;
+        }
         let warm = self
             .warm
             .take()
@@ -67,7 +72,9 @@ impl Grader {
                 return;
             }
         };
-        self.active = Some((run, run_handle.canceller()));
+        let slot = CancelSlot::default();
+        slot.attach(run_handle.canceller());
+        self.active = Some((run, slot));
         let tx = self.tx.clone();
         std::thread::spawn(move || {
             // Held until the run is over; dropping it drops the run's database.
@@ -80,7 +87,36 @@ impl Grader {
                 let _ = tx.send(Msg::App(event));
             });
             if let Outcome::Finished(report) = outcome {
-                let _ = tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
+                let _ = tx.send(Msg::App(Event::Finished { run, report }));
+            }
+            let _ = tx.send(Msg::RunEnded(run));
+        });
+    }
+
+    /// A project stage runs its suite and every earlier stage's, one process after the
+    /// other, on a thread; the slot lets a newer save stop the whole sequence.
+    fn start_stages(&mut self, run: u64, exercise: Exercise) {
+        let slot = CancelSlot::default();
+        self.active = Some((run, slot.clone()));
+        let (course, services, tx) = (Arc::clone(&self.course), Arc::clone(&self.services), self.tx.clone());
+        let dir = self.workspace.exercise_dir(&exercise);
+        let run_root = self.workspace.root.join(".roadmap").join("run");
+        std::thread::spawn(move || {
+            let listen = |event| {
+                let event = match event {
+                    RunEvent::TestStarted(name) => Event::TestStarted { run, name },
+                    RunEvent::TestFinished(result) => Event::TestFinished { run, result },
+                };
+                let _ = tx.send(Msg::App(event));
+            };
+            match grade::grade_dir(&course, &services, &exercise, &dir, &run_root, Some(&slot), listen) {
+                Ok(report) => {
+                    let _ = tx.send(Msg::App(Event::Finished { run, report: Box::new(report) }));
+                }
+                Err(e) if e.is::<grade::Cancelled>() => {}
+                Err(e) => {
+                    let _ = tx.send(Msg::App(Event::RunFailed { run, message: format!("{e:#}") }));
+                }
             }
             let _ = tx.send(Msg::RunEnded(run));
         });
@@ -102,7 +138,9 @@ impl Grader {
     }
 
     fn prewarm(&mut self, exercise: &Exercise) {
-        if self.cold_only || self.warm.as_ref().is_some_and(|(w, _)| w.exercise == exercise.id) {
+        // Stages run several suites in turn; only single suites are started warm.
+        let warmable = exercise.stage.is_none() && !self.cold_only;
+        if !warmable || self.warm.as_ref().is_some_and(|(w, _)| w.exercise == exercise.id) {
             return;
         }
         self.warm = None;
@@ -127,8 +165,8 @@ impl Grader {
     /// Stops everything: the active run and the warm process, before returning (the
     /// run threads may not get another chance to before the process exits).
     pub fn shutdown(&mut self) {
-        if let Some((_, canceller)) = self.active.take() {
-            canceller.cancel();
+        if let Some((_, slot)) = self.active.take() {
+            slot.cancel();
         }
         self.warm = None;
         crate::signals::kill_all();

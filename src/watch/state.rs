@@ -265,7 +265,9 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) => on_key(state, key),
         Event::Changed(exercises) => {
-            if exercises.contains(&state.exercise().id) {
+            // A project's stages share one folder: a change there is the current stage's.
+            let project = state.exercise().stage.as_ref().map(|s| s.project.clone());
+            if exercises.contains(&state.exercise().id) || project.is_some_and(|p| exercises.contains(&p)) {
                 // A newer save supersedes the run in progress: `Start` cancels it.
                 vec![state.start()]
             } else {
@@ -304,7 +306,8 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             state.needs_service.remove(&id);
             let first_pass = passed && !state.progress.is_done(&id);
-            state.progress.record(&id, report.status.label(), passed);
+            let exercise = state.exercise().clone();
+            state.progress.record_exercise(&exercise, report.status.label(), passed);
             state.celebrate = first_pass;
             if first_pass {
                 let (done, total) = state.phase_done(&state.exercise().phase);
@@ -566,6 +569,7 @@ hints = ["one"]
             unfinished_test: None,
             output: Output::default(),
             duration: Duration::ZERO,
+            regressions: Vec::new(),
         })
     }
 
