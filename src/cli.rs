@@ -58,6 +58,10 @@ pub enum Command {
         #[arg(long)]
         plain: bool,
     },
+    /// Grade every exercise of a workspace for CI (never changes the submission).
+    Grade(GradeArgs),
+    /// Print a GitHub Actions workflow that grades a classroom's workspaces.
+    CiTemplate,
     /// Tools for mentors who write exercises.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -73,6 +77,25 @@ pub struct InitArgs {
     /// Do not run `npm ci` (run it yourself later).
     #[arg(long)]
     pub no_install: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The workspace to grade (default: the one around the current folder).
+    pub dir: Option<PathBuf>,
+    /// Output format: human, json, junit or markdown; `FORMAT=FILE` writes to a file.
+    /// Repeat for several formats in one run.
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    pub format: Vec<String>,
+    /// Write the (single) format to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How many suites to run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Pass (exit 0) when at least this many points are earned, even if some exercises fail.
+    #[arg(long, value_name = "POINTS")]
+    pub fail_under: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns parsed arguments into an exit code.
 mod dev_check;
+mod grade;
 mod init;
 mod learner;
 
@@ -38,9 +39,17 @@ pub fn dispatch(cli: Cli) -> Result<Code> {
         Command::Progress { json } => learner::progress(flag, json),
         Command::List { plain } => learner::list(flag, plain),
         Command::Dev(DevCommand::Check { jobs, exercises }) => dev_check::run(flag, jobs, &exercises),
+        Command::Grade(args) => grade::run(flag, &args),
+        Command::CiTemplate => {
+            print!("{}", CI_TEMPLATE);
+            Ok(Code::Success)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "roadmap", &mut std::io::stdout());
             Ok(Code::Success)
         }
     }
 }
+
+/// The classroom workflow `roadmap ci-template` prints (also in the README).
+pub const CI_TEMPLATE: &str = include_str!("../docs/github-classroom.yml");

@@ -7,6 +7,8 @@ mod source;
 pub use load::parse;
 pub use load::{CurriculumErrors, SUITE_FILE, load};
 pub use model::{Curriculum, Exercise, Kind, Service};
+#[cfg(test)]
+pub use model::Stage;
 pub use source::CourseFiles;
 
 use std::path::{Path, PathBuf};

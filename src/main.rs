@@ -8,6 +8,7 @@ mod progress;
 mod render;
 mod report;
 mod runner;
+mod score;
 mod services;
 mod signals;
 mod tui;

@@ -20,7 +20,7 @@ function emit(event) {
 function render(value) {
   const text =
     typeof value === 'string'
-      ? JSON.stringify(value)
+      ? inspect(value, { breakLength: Infinity, maxStringLength: 2000 })
       : inspect(value, { depth: 6, breakLength: 60, sorted: true, maxArrayLength: 50, maxStringLength: 1000 });
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
 }
@@ -44,7 +44,10 @@ function describeError(error) {
     message: String(cause?.message ?? cause ?? 'the test failed'),
   };
   if (cause && typeof cause === 'object') {
-    if (cause.code === 'ERR_ASSERTION' && cause.generatedMessage === false) {
+    if (cause.code === 'ERR_ASSERTION' && cause.generatedMessage === true && 'expected' in cause) {
+      // Node's own message repeats the values as a diff; the engine shows them itself.
+      out.message = out.message.split('\n')[0].replace(/:$/, '');
+    } else if (cause.code === 'ERR_ASSERTION' && cause.generatedMessage === false) {
       // The assertion's own diff follows the suite's message; the engine shows a
       // structured expected/actual instead, so keep only the author's words.
       const cut = out.message.search(/\n\n?(?:.*!==|\+ actual - expected|Expected values)[\s\S]*$/);
