@@ -6,9 +6,9 @@ mod source;
 #[cfg(test)]
 pub use load::parse;
 pub use load::{CurriculumErrors, SUITE_FILE, load};
-pub use model::{Curriculum, Exercise, Kind, Service};
 #[cfg(test)]
 pub use model::Stage;
+pub use model::{Curriculum, Exercise, Kind, Runner, Service};
 pub use source::CourseFiles;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::curriculum::{Course, CourseFiles, Exercise};
 use crate::report::{Output, Report, Status};
-use crate::runner::{CancelSlot, Outcome, Run, RunEvent, node};
+use crate::runner::{self, CancelSlot, Outcome, Run, RunEvent};
 use crate::services::Services;
 use crate::workspace::Workspace;
 
@@ -60,8 +60,8 @@ fn grade_one(
         Ok(prepared) => prepared,
         Err(missing) => return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix)),
     };
-    let suite = node::materialise(files, exercise, &run_root.join(&exercise.id))?;
-    let run = Run::start(node::spec(exercise, exercise_dir, &suite, &prepared.env))?;
+    let spec = runner::prepare(files, exercise, exercise_dir, &run_root.join(&exercise.id), &prepared.env)?;
+    let run = Run::start(spec)?;
     if let Some(slot) = slot {
         if !slot.attach(run.canceller()) {
             bail!(Cancelled);

@@ -6,6 +6,7 @@
 mod events;
 pub mod node;
 mod process;
+mod results;
 mod tail;
 mod verdict;
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use crate::report::{Output, Report, TestResult};
 use events::ReporterEvent;
 pub use process::kill_group;
+pub use results::Results;
 use tail::Tail;
 use verdict::{Collector, Ending, Exit};
 
@@ -38,10 +40,51 @@ const KILL_GRACE: Duration = Duration::from_secs(1);
 /// Everything needed to start one run.
 pub struct RunSpec {
     pub exercise: String,
-    /// The learner's folder: the working directory and `EXERCISE_DIR`.
+    /// The learner's folder: `EXERCISE_DIR`.
     pub exercise_dir: PathBuf,
     pub command: Command,
     pub deadline: Duration,
+    /// For a `command` runner: how its results are read, and the folder it ran in.
+    pub results: Option<(Results, PathBuf)>,
+}
+
+/// Lays out the suite of `exercise` in `run_dir` and builds its run, for either runner.
+pub fn prepare(
+    files: &crate::curriculum::CourseFiles,
+    exercise: &crate::curriculum::Exercise,
+    exercise_dir: &std::path::Path,
+    run_dir: &std::path::Path,
+    env: &[(String, String)],
+) -> anyhow::Result<RunSpec> {
+    use crate::curriculum::Runner;
+    match &exercise.runner {
+        Runner::Node => {
+            let suite = node::materialise(files, exercise, run_dir)?;
+            Ok(node::spec(exercise, exercise_dir, &suite, env))
+        }
+        Runner::Command { argv, results } => {
+            node::lay_out(files, exercise, run_dir)?;
+            let mut command = Command::new(&argv[0]);
+            command
+                .args(&argv[1..])
+                .current_dir(run_dir)
+                .env("EXERCISE_DIR", exercise_dir)
+                .env("ROADMAP_RUN_DIR", run_dir)
+                .env("ROADMAP_SEED", node::SEED)
+                .env("TZ", "UTC")
+                .env("NO_COLOR", "1");
+            for (key, value) in env {
+                command.env(key, value);
+            }
+            Ok(RunSpec {
+                exercise: exercise.id.clone(),
+                exercise_dir: exercise_dir.to_path_buf(),
+                command,
+                deadline: exercise.timeout,
+                results: Some((results.clone(), run_dir.to_path_buf())),
+            })
+        }
+    }
 }
 
 /// What a listener hears while a run goes on.
@@ -123,14 +166,17 @@ pub struct Run {
     tx: Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
     tail: Arc<Mutex<Tail>>,
+    results: Option<(Results, PathBuf)>,
 }
 
 impl Run {
     /// Starts a run in a new process (a cold start).
     pub fn start(spec: RunSpec) -> Result<Run, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline } = spec;
+        let RunSpec { exercise, exercise_dir, command, deadline, results } = spec;
         let spawned = spawn(command, false)?;
-        Ok(Run::attach(spawned, exercise, exercise_dir, deadline))
+        let mut run = Run::attach(spawned, exercise, exercise_dir, deadline);
+        run.results = results;
+        Ok(run)
     }
 
     /// Takes over a spawned process: threads read its output, its report and its exit.
@@ -180,6 +226,7 @@ impl Run {
             tx,
             rx,
             tail,
+            results: None,
         }
     }
 
@@ -270,7 +317,11 @@ impl Run {
             None => Exit::Unknown,
         };
         let ending = Ending { exit, timed_out, deadline: self.deadline, output, duration: self.started.elapsed() };
-        Outcome::Finished(Box::new(verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending)))
+        let report = match &self.results {
+            Some((results, dir)) => verdict::from_command(&self.exercise, results, dir, ending),
+            None => verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending),
+        };
+        Outcome::Finished(Box::new(report))
     }
 }
 
@@ -299,7 +350,7 @@ pub struct WarmProcess {
 
 impl WarmProcess {
     pub fn spawn(spec: RunSpec, suite: PathBuf) -> Result<WarmProcess, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline } = spec;
+        let RunSpec { exercise, exercise_dir, command, deadline, results: _ } = spec;
         let spawned = spawn(command, true)?;
         Ok(WarmProcess { spawned: Some(spawned), exercise, exercise_dir, deadline, suite })
     }

@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Curriculum, Exercise, Kind, Phase, Reading, Service, Stage};
+use super::model::{Curriculum, Exercise, Kind, Phase, Reading, Runner, Service, Stage};
 use super::source::CourseFiles;
+use crate::runner::Results;
 
 /// One problem found in a curriculum, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +131,11 @@ struct RawExercise {
     #[serde(default)]
     points: Option<Spanned<u32>>,
     hints: Spanned<Vec<Spanned<String>>>,
+    /// A command runner instead of Node: the command and how its results are read.
+    #[serde(default)]
+    command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    results: Option<Spanned<String>>,
 }
 
 /// Turns byte offsets into line and column for messages.
@@ -270,6 +276,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
         let services = check_services(&loc, &e.services, &field("services"), &mut problems);
         let timeout = check_timeout(&loc, e.timeout.as_ref(), &field("timeout"), &mut problems);
         check_hints(&loc, &e.hints, &field("hints"), &mut problems);
+        let runner = check_runner(&loc, e.command.as_ref(), e.results.as_ref(), &field, &mut problems);
         exercises.push(Exercise {
             id,
             phase: e.phase.into_inner(),
@@ -281,6 +288,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             points: e.points.map_or(10, Spanned::into_inner),
             hints: e.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
             stage: None,
+            runner,
         });
     }
 
@@ -344,6 +352,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
                     id: st.id.into_inner(),
                     earlier: earlier.clone(),
                 }),
+                runner: Runner::Node,
             });
             earlier.push(id);
         }
@@ -358,6 +367,36 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
     }
 
     if problems.is_empty() { Ok(Curriculum { phases, exercises }) } else { Err(CurriculumErrors(problems)) }
+}
+
+fn check_runner(
+    loc: &Locator,
+    command: Option<&Spanned<Vec<String>>>,
+    results: Option<&Spanned<String>>,
+    field: &dyn Fn(&str) -> String,
+    problems: &mut Vec<Diagnostic>,
+) -> Runner {
+    let Some(command) = command else {
+        if let Some(results) = results {
+            problems.push(loc.at(results.span(), field("results"), "`results` only applies with a `command`"));
+        }
+        return Runner::Node;
+    };
+    if command.get_ref().is_empty() || command.get_ref()[0].trim().is_empty() {
+        problems.push(loc.at(command.span(), field("command"), "must name a program, e.g. [\"sh\", \"run.sh\"]"));
+    }
+    let results = match results {
+        None => Results::ExitCode,
+        Some(spec) => Results::parse(spec.get_ref()).unwrap_or_else(|| {
+            problems.push(loc.at(
+                spec.span(),
+                field("results"),
+                format!("`{}` is not one of \"exit-code\", \"tap\", \"tap:FILE\", \"junit:FILE\"", spec.get_ref()),
+            ));
+            Results::ExitCode
+        }),
+    };
+    Runner::Command { argv: command.get_ref().clone(), results }
 }
 
 fn check_files(loc: &Locator, files: &Spanned<Vec<Spanned<String>>>, field: &str, problems: &mut Vec<Diagnostic>) {
@@ -494,8 +533,14 @@ fn check_trees(curriculum: &Curriculum, files: &CourseFiles, loc: &Locator) -> V
         if !files.dir_exists(&exercise.solutions_rel()) {
             problems.push(missing("the solution folder", format!("{}/", exercise.solutions_rel())));
         }
-        if !files.is_file(&format!("{}/{SUITE_FILE}", exercise.checks_rel())) {
-            problems.push(missing("the hidden suite", format!("{}/{SUITE_FILE}", exercise.checks_rel())));
+        match exercise.runner {
+            Runner::Node if !files.is_file(&format!("{}/{SUITE_FILE}", exercise.checks_rel())) => {
+                problems.push(missing("the hidden suite", format!("{}/{SUITE_FILE}", exercise.checks_rel())));
+            }
+            Runner::Command { .. } if !files.dir_exists(&exercise.checks_rel()) => {
+                problems.push(missing("the hidden checks folder", format!("{}/", exercise.checks_rel())));
+            }
+            _ => {}
         }
     }
 

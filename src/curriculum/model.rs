@@ -65,6 +65,18 @@ pub struct Exercise {
     pub hints: Vec<String>,
     /// Set for the stages of a staged project: one codebase that grows stage by stage.
     pub stage: Option<Stage>,
+    pub runner: Runner,
+}
+
+/// How an exercise is graded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// A `node:test` suite (`suite.test.js`) run by Node with roadmap's reporter.
+    Node,
+    /// Any command, run in the suite's folder; its results are read as declared
+    /// (exit code, TAP or JUnit). For exercises in other stacks: a Rust crate graded by
+    /// `cargo test`, a shell script, …
+    Command { argv: Vec<String>, results: crate::runner::Results },
 }
 
 /// Where a stage sits in its project.

@@ -26,15 +26,21 @@ pub fn node_program() -> OsString {
 /// (which must sit inside the workspace, so bare imports resolve to its
 /// `node_modules`). Returns the suite's path.
 pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<PathBuf> {
+    lay_out(files, exercise, run_dir)?;
+    fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
+    fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
+    fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;
+    Ok(run_dir.join(SUITE_FILE))
+}
+
+/// Writes the hidden checks of `exercise` into a fresh `run_dir`.
+pub fn lay_out(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<()> {
     if run_dir.exists() {
         fs::remove_dir_all(run_dir).with_context(|| format!("cannot clear {}", run_dir.display()))?;
     }
     fs::create_dir_all(run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
     files.extract(&exercise.checks_rel(), run_dir)?;
-    fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
-    fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
-    fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;
-    Ok(run_dir.join(SUITE_FILE))
+    Ok(())
 }
 
 /// The run of `suite` against the learner's `exercise_dir`.
@@ -67,6 +73,7 @@ pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &
         exercise_dir: exercise_dir.to_path_buf(),
         command,
         deadline: exercise.timeout,
+        results: None,
     }
 }
 

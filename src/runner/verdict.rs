@@ -3,7 +3,10 @@
 //! lives here and is tested without starting a process.
 use std::time::Duration;
 
+use std::path::Path;
+
 use super::events::{ErrorInfo, ReporterEvent};
+use super::results::{self, Results};
 use crate::report::{Failure, Output, Problem, Report, Status, TestResult, TestStatus};
 
 /// Failure kinds that mean an exception escaped the learner's code rather than an
@@ -87,6 +90,7 @@ pub enum Exit {
     Unknown,
 }
 
+#[derive(Clone)]
 pub struct Ending {
     pub exit: Exit,
     pub timed_out: bool,
@@ -165,6 +169,74 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         duration: ending.duration,
         regressions: Vec::new(),
     }
+}
+
+/// The verdict of a `command` runner: its tests come from the declared results (the exit
+/// code, TAP or JUnit), not from roadmap's reporter.
+pub fn from_command(exercise: &str, results: &Results, run_dir: &Path, ending: Ending) -> Report {
+    let mut report = Report {
+        exercise: exercise.to_string(),
+        status: Status::Pass,
+        tests: Vec::new(),
+        problem: None,
+        unfinished_test: None,
+        output: ending.output.clone(),
+        duration: ending.duration,
+        regressions: Vec::new(),
+    };
+    let problem = |message: String| Some(Problem { message, location: None, fix: None });
+    if ending.timed_out {
+        report.status = Status::Timeout;
+        report.problem = problem(format!("stopped after {}", humantime::format_duration(ending.deadline)));
+        return report;
+    }
+    let code = match ending.exit {
+        Exit::Code(code) => code,
+        Exit::Signal(signal) => {
+            report.status = Status::Error;
+            report.problem = problem(format!("the command was killed by signal {signal}"));
+            return report;
+        }
+        Exit::Unknown => -1,
+    };
+    let read = |file: &str| {
+        std::fs::read_to_string(run_dir.join(file)).map_err(|e| format!("the command wrote no {file} ({e})"))
+    };
+    let tests = match results {
+        Results::ExitCode => Ok(vec![TestResult {
+            name: "the checks pass".to_string(),
+            status: if code == 0 { TestStatus::Pass } else { TestStatus::Fail },
+            duration: ending.duration,
+            failure: (code != 0).then(|| Failure {
+                message: format!("the command exited with code {code}; its output says why"),
+                ..Failure::default()
+            }),
+        }]),
+        Results::Tap(None) => Ok(results::from_tap(&ending.output.text)),
+        Results::Tap(Some(file)) => read(file).map(|text| results::from_tap(&text)),
+        Results::Junit(file) => read(file).and_then(|xml| results::from_junit(&xml)),
+    };
+    match tests {
+        Err(message) => {
+            report.status = Status::Error;
+            report.problem = problem(message);
+        }
+        Ok(tests) if tests.is_empty() => {
+            report.status = Status::Error;
+            report.problem = problem(format!("the command reported no tests (it exited with code {code})"));
+        }
+        Ok(tests) => {
+            let failed = tests.iter().any(|t| t.status == TestStatus::Fail);
+            report.tests = tests;
+            if failed {
+                report.status = Status::Fail;
+            } else if code != 0 {
+                report.status = Status::Error;
+                report.problem = problem(format!("every test passed but the command exited with code {code}"));
+            }
+        }
+    }
+    report
 }
 
 fn failure_from(error: ErrorInfo) -> Failure {

@@ -8,10 +8,11 @@ use std::sync::mpsc::Sender;
 
 use super::Msg;
 use super::state::Event;
+use crate::curriculum::Runner;
 use crate::curriculum::{Course, Exercise};
 use crate::grade;
 use crate::report::Report;
-use crate::runner::{CancelSlot, Outcome, Run, RunEvent, WarmProcess, node};
+use crate::runner::{self, CancelSlot, Outcome, Run, RunEvent, WarmProcess, node};
 use crate::services::{Prepared, Services};
 use crate::workspace::Workspace;
 
@@ -123,8 +124,15 @@ impl Grader {
     }
 
     fn cold(&mut self, exercise: &Exercise, env: &[(String, String)]) -> Result<Run, String> {
-        let suite = self.suite(exercise).map_err(|e| format!("{e:#}"))?;
-        Run::start(node::spec(exercise, &self.workspace.exercise_dir(exercise), &suite, env)).map_err(|e| e.to_string())
+        let run_dir = self.workspace.run_dir(&exercise.id);
+        // The suite is laid out afresh: a warm process may be reading the old copy.
+        self.materialised.remove(&exercise.id);
+        let spec = runner::prepare(&self.course.files, exercise, &self.workspace.exercise_dir(exercise), &run_dir, env)
+            .map_err(|e| format!("{e:#}"))?;
+        if matches!(exercise.runner, Runner::Node) {
+            self.materialised.insert(exercise.id.clone());
+        }
+        Run::start(spec).map_err(|e| e.to_string())
     }
 
     /// Called when a run ended: start the next process for `exercise` ahead of time.
@@ -138,8 +146,9 @@ impl Grader {
     }
 
     fn prewarm(&mut self, exercise: &Exercise) {
-        // Stages run several suites in turn; only single suites are started warm.
-        let warmable = exercise.stage.is_none() && !self.cold_only;
+        // Stages run several suites in turn, and commands are not Node: only single
+        // Node suites are started warm.
+        let warmable = exercise.stage.is_none() && matches!(exercise.runner, Runner::Node) && !self.cold_only;
         if !warmable || self.warm.as_ref().is_some_and(|(w, _)| w.exercise == exercise.id) {
             return;
         }
