@@ -100,6 +100,7 @@ mod tests {
             points,
             hints: vec!["h".into()],
             stage,
+            runner: crate::curriculum::Runner::Node,
         }
     }
 
