@@ -56,7 +56,9 @@ pub fn from_tap(text: &str) -> Vec<TestResult> {
         let rest = rest.trim_start();
         let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
         let name = rest.strip_prefix("- ").unwrap_or(rest);
-        let (name, directive) = name.split_once(" # ").map_or((name, ""), |(n, d)| (n, d));
+        // A directive starts at a `#` that begins the description or follows a space.
+        let directive_at = name.match_indices('#').map(|(i, _)| i).find(|&i| i == 0 || name[..i].ends_with(' '));
+        let (name, directive) = directive_at.map_or((name, ""), |i| (&name[..i], name[i + 1..].trim_start()));
         if directive.to_ascii_uppercase().starts_with("SKIP") {
             continue;
         }
