@@ -108,6 +108,14 @@ pub enum DevCommand {
         /// Check only these exercises.
         exercises: Vec<String>,
     },
+    /// Scaffold a new exercise (task, starter, suite, solution, curriculum entry).
+    New {
+        /// PHASE/EXERCISE, e.g. 02-express/cookie-sessions.
+        target: String,
+        /// The exercise's title.
+        #[arg(long)]
+        title: Option<String>,
+    },
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns parsed arguments into an exit code.
 mod dev_check;
+mod dev_new;
 mod grade;
 mod init;
 mod learner;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<Code> {
         Command::Progress { json } => learner::progress(flag, json),
         Command::List { plain } => learner::list(flag, plain),
         Command::Dev(DevCommand::Check { jobs, exercises }) => dev_check::run(flag, jobs, &exercises),
+        Command::Dev(DevCommand::New { target, title }) => dev_new::run(flag, &target, title.as_deref()),
         Command::Grade(args) => grade::run(flag, &args),
         Command::CiTemplate => {
             print!("{}", CI_TEMPLATE);

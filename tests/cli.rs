@@ -297,3 +297,64 @@ fn completions_and_version() {
     roadmap().args(["completions", "bash"]).assert().success().stdout(contains("_roadmap"));
     roadmap().arg("--version").assert().success().stdout(contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn dev_new_scaffolds_an_exercise_and_dev_check_lists_what_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(), dir.path());
+    fs::create_dir(dir.path().join("workspace/node_modules")).unwrap();
+    roadmap().current_dir(dir.path()).args(["dev", "new", "basics/shout", "--title", "Shout"]).assert().success();
+    for file in [
+        "exercises/basics/shout/README.md",
+        "exercises/basics/shout/index.js",
+        "solutions/basics/shout/index.js",
+        "checks/basics/shout/suite.test.js",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    roadmap().current_dir(dir.path()).args(["dev", "check", "shout"]).assert().code(1).stderr(
+        contains("checks/basics/shout/suite.test.js: still holds a TODO(scaffold) placeholder")
+            .and(contains("curriculum.toml: still holds a TODO(scaffold)"))
+            .and(contains("shout: the solution must pass")),
+    );
+    roadmap()
+        .current_dir(dir.path())
+        .args(["dev", "new", "basics/shout"])
+        .assert()
+        .code(2)
+        .stderr(contains("exists already"));
+    roadmap()
+        .current_dir(dir.path())
+        .args(["dev", "new", "nope/x"])
+        .assert()
+        .code(2)
+        .stderr(contains("no phase `nope` (phases: basics)"));
+    roadmap()
+        .current_dir(dir.path())
+        .args(["dev", "new", "basics/Bad_Id"])
+        .assert()
+        .code(2)
+        .stderr(contains("kebab-case"));
+}
+
+#[test]
+fn dev_check_warns_about_small_suites_and_reports_flaky_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(), dir.path());
+    fs::create_dir(dir.path().join("workspace/node_modules")).unwrap();
+    // A test whose verdict flips between two runs of the same code.
+    let suite = dir.path().join("checks/basics/greet/suite.test.js");
+    let flaky = fs::read_to_string(&suite).unwrap()
+        + "\nimport { existsSync, writeFileSync } from 'node:fs';\nimport { tmpdir } from 'node:os';\nconst marker = `${tmpdir()}/roadmap-flaky-${process.env.ROADMAP_FLAKY_ID}`;\ntest('flips', () => { if (process.env.EXERCISE_DIR.includes('starter')) return; const seen = existsSync(marker); writeFileSync(marker, ''); assert.ok(!seen); });\n";
+    fs::write(&suite, flaky).unwrap();
+    let id = format!("{}-{}", std::process::id(), dir.path().display().to_string().len());
+    roadmap()
+        .current_dir(dir.path())
+        .env("ROADMAP_FLAKY_ID", &id)
+        .args(["dev", "check"])
+        .assert()
+        .code(1)
+        .stdout(contains("warning: sum has only 3 tests"))
+        .stderr(contains("greet: the solution could not be checked: flaky: the same code got two different verdicts"));
+    let _ = fs::remove_file(std::env::temp_dir().join(format!("roadmap-flaky-{id}")));
+}

@@ -86,8 +86,18 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         })
         .collect();
     let jobs = jobs.unwrap_or_else(grade::default_jobs).max(1);
-    println!("Checking {} exercises ({} suite runs, {jobs} at a time)…", selected.len(), work.len());
-    let results = grade::parallel(&work, jobs, |(exercise, variant)| scratch.check(&course, exercise, *variant));
+    println!("Checking {} exercises ({} suite runs, each twice, {jobs} at a time)…", selected.len(), work.len());
+    // Every suite runs twice: a verdict that changes between two runs of the same code
+    // is a flaky suite, which learners would experience as a grader that lies.
+    let results = grade::parallel(&work, jobs, |(exercise, variant)| {
+        let first = scratch.check(&course, exercise, *variant, 1)?;
+        let second = scratch.check(&course, exercise, *variant, 2)?;
+        if let Some(difference) = verdict_difference(&first, &second) {
+            bail!("flaky: the same code got two different verdicts ({difference})");
+        }
+        Ok(first)
+    });
+    let mut warnings: Vec<String> = Vec::new();
 
     let mut slowest: Vec<(Duration, &str)> = Vec::new();
     for exercise in &selected {
@@ -99,6 +109,12 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
                 Ok(r) if r.status == variant.expected() => {
                     if *variant == Variant::Solution {
                         slowest.push((r.duration, &exercise.id));
+                        // A stage's report holds the earlier stages' tests too; count its own.
+                        let own = crate::score::Scored::new((*exercise).clone(), 0, r.clone()).total;
+                        if own < 5 {
+                            warnings
+                                .push(format!("{} has only {own} tests; a strong suite usually has 5–15", exercise.id));
+                        }
                         line.push(format!("solution passes {} tests in {} ms", r.tests.len(), r.duration.as_millis()));
                     } else {
                         line.push(format!("{what} fails {} of {} tests", r.failed(), r.tests.len()));
@@ -132,8 +148,11 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
 
     slowest.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
     if !slowest.is_empty() {
-        let top: Vec<String> = slowest.iter().take(3).map(|(d, id)| format!("{id} {} ms", d.as_millis())).collect();
-        println!("Slowest solution runs: {}", top.join(", "));
+        let top: Vec<String> = slowest.iter().take(5).map(|(d, id)| format!("{id} {} ms", d.as_millis())).collect();
+        println!("Slowest suites (solution runs): {}", top.join(", "));
+    }
+    for warning in &warnings {
+        println!("warning: {warning}");
     }
     println!("Checked in {:.1} s.", started.elapsed().as_secs_f64());
     let as_expected = results
@@ -167,7 +186,24 @@ fn detail(report: &Report) -> String {
     }
 }
 
-/// Checks the task text an exercise ships: its sections and its length.
+/// How two verdicts of the same code differ, if they do.
+fn verdict_difference(a: &Report, b: &Report) -> Option<String> {
+    if a.status != b.status {
+        return Some(format!("{} then {}", a.status.label(), b.status.label()));
+    }
+    let failing = |r: &Report| -> Vec<String> {
+        r.tests.iter().filter(|t| t.failure.is_some()).map(|t| t.name.clone()).collect()
+    };
+    let (fa, fb) = (failing(a), failing(b));
+    (fa != fb).then(|| {
+        let changed: Vec<&String> =
+            fa.iter().filter(|n| !fb.contains(n)).chain(fb.iter().filter(|n| !fa.contains(n))).collect();
+        format!("`{}` failed in only one of the runs", changed.first().map_or("?", |s| s.as_str()))
+    })
+}
+
+/// Checks the task text an exercise ships: its sections, its length, and that no
+/// placeholder of `roadmap dev new` is left.
 fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
     let path = format!("{}/README.md", exercise.starter_rel());
     let Ok(text) = course.files.read_string(&path) else {
@@ -181,6 +217,9 @@ fn lint_task(course: &Course, exercise: &Exercise) -> Vec<String> {
             None => problems
                 .push(format!("{path}: the task needs a `{section}` section (in order: {})", TASK_SECTIONS.join(", "))),
         }
+    }
+    for rel in scaffold_leftovers(course, exercise) {
+        problems.push(format!("{rel}: still holds a {SCAFFOLD} placeholder from `roadmap dev new`"));
     }
     let words = text.split_whitespace().count();
     match &exercise.stage {
@@ -219,9 +258,9 @@ impl Scratch {
         Ok(scratch)
     }
 
-    fn check(&self, course: &Course, exercise: &Exercise, variant: Variant) -> Result<Report> {
+    fn check(&self, course: &Course, exercise: &Exercise, variant: Variant, attempt: u32) -> Result<Report> {
         let name = variant.name().replace(' ', "-").replace('\'', "");
-        let job = self.root.join(&name).join(&exercise.id);
+        let job = self.root.join(format!("{name}-{attempt}")).join(&exercise.id);
         let dir = job.join(exercise.starter_rel());
         course.files.extract(&exercise.starter_rel(), &dir)?;
         match variant {
@@ -246,4 +285,24 @@ impl Drop for Scratch {
         self.services = Services::ephemeral(&self.root);
         let _ = fs::remove_dir_all(&self.root);
     }
+}
+
+/// The marker `roadmap dev new` puts wherever the author still has to write something.
+pub const SCAFFOLD: &str = "TODO(scaffold)";
+
+/// The files of an exercise that still hold the scaffold's placeholder.
+fn scaffold_leftovers(course: &Course, exercise: &Exercise) -> Vec<String> {
+    let mut out = Vec::new();
+    for root in [exercise.starter_rel(), exercise.solutions_rel(), exercise.checks_rel()] {
+        for rel in course.files.files_under(&root) {
+            let path = format!("{root}/{rel}");
+            if course.files.read_string(&path).is_ok_and(|text| text.contains(SCAFFOLD)) {
+                out.push(path);
+            }
+        }
+    }
+    if exercise.hints.iter().any(|h| h.contains(SCAFFOLD)) || exercise.title.contains(SCAFFOLD) {
+        out.push("curriculum.toml".to_string());
+    }
+    out
 }
