@@ -134,7 +134,9 @@ impl Curriculum {
 
     /// Position of a phase, which is its number in the course ("Phase 0 · Prerequisites").
     pub fn phase_number(&self, id: &str) -> usize {
-        self.phases.iter().position(|p| p.id == id).unwrap_or(0)
+        // An id like `12-must-build` carries its number; otherwise it is the position.
+        let prefix: String = id.chars().take_while(char::is_ascii_digit).collect();
+        prefix.parse().unwrap_or_else(|_| self.phases.iter().position(|p| p.id == id).unwrap_or(0))
     }
 
     /// The stage a project is at: the first one not in `done`, else the last.
