@@ -260,7 +260,8 @@ pub fn progress(curriculum: &Curriculum, summary: &Summary, style: Style) -> Str
         summary.points_total
     );
     out.push('\n');
-    for (n, p) in summary.phases.iter().enumerate() {
+    for p in &summary.phases {
+        let n = curriculum.phase_number(&p.id);
         let _ = writeln!(out, "  {} Phase {n:<2} {:<32} {}/{}", bar(p.done, p.total, 10), p.title, p.done, p.total);
     }
     if let Some(e) = curriculum.exercise(&summary.current) {
