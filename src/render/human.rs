@@ -49,12 +49,20 @@ pub fn phase_label(curriculum: &Curriculum, phase: &str) -> String {
     format!("Phase {} · {title}", curriculum.phase_number(phase))
 }
 
+/// How an exercise is named in headings: a project stage says where it is in its project.
+pub fn display_title(exercise: &Exercise) -> String {
+    match &exercise.stage {
+        Some(s) => format!("{} · stage {}/{}: {}", s.project_title, s.number, s.count, exercise.title),
+        None if exercise.kind == Kind::Project => format!("{} (project)", exercise.title),
+        None => exercise.title.clone(),
+    }
+}
+
 fn exercise_heading(curriculum: &Curriculum, exercise: &Exercise, style: Style) -> String {
-    let kind = if exercise.kind == Kind::Project { " (project)" } else { "" };
     format!(
-        "{} · {}{kind}\n  {}\n",
+        "{} · {}\n  {}\n",
         style.bold(&exercise.id),
-        exercise.title,
+        display_title(exercise),
         style.dim(&phase_label(curriculum, &exercise.phase))
     )
 }

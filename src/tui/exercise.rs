@@ -6,8 +6,7 @@ use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
 use super::Theme;
 use super::diff::{DiffLine, diff};
-use crate::curriculum::Kind;
-use crate::render::human::phase_label;
+use crate::render::human::{display_title, phase_label};
 use crate::report::{Report, Status, TestResult, TestStatus};
 use crate::watch::state::{AppState, RunState, elapsed_label};
 
@@ -30,10 +29,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let e = state.exercise();
     let curriculum = &state.course.curriculum;
-    let project = if e.kind == Kind::Project { " [project]" } else { "" };
     let title = Line::from(vec![
         Span::styled(format!(" {} · ", phase_label(curriculum, &e.phase)), theme.dim()),
-        Span::styled(format!("{}{project} ", e.title), theme.accent()),
+        Span::styled(format!("{} ", display_title(e)), theme.accent()),
     ]);
     let block = Block::new().borders(Borders::ALL).title(title).border_style(theme.dim());
     let inner = block.inner(area);

@@ -75,7 +75,11 @@ fn rows(state: &AppState, theme: &Theme, width: usize) -> (Vec<Line<'static>>, u
                 Mark::NeedsService => ("◆", theme.warn()),
             };
             let pointer = if i == state.current { "▸" } else { " " };
-            let project = if e.kind == Kind::Project { " [project]" } else { "" };
+            let project = match &e.stage {
+                Some(stage) => format!(" [stage {}/{}]", stage.number, stage.count),
+                None if e.kind == Kind::Project => " [project]".to_string(),
+                None => String::new(),
+            };
             let needs = state.needs_service.get(&e.id).map(|_| {
                 let names: Vec<&str> = e.services.iter().map(|s| s.name()).collect();
                 format!(" (needs {})", names.join(", "))

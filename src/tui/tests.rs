@@ -312,3 +312,58 @@ fn no_color_keeps_emphasis_but_drops_colour() {
     assert_eq!(coloured, 0, "NO_COLOR must not paint any cell");
     assert!(matches!(s.run, RunState::Done(_)));
 }
+
+const PROJECT_COURSE: &str = r#"
+format = 1
+[[phase]]
+id = "12-must-build"
+title = "Must-build projects"
+goal = "Production systems, stage by stage"
+
+[[project]]
+id = "saas-backend"
+phase = "12-must-build"
+title = "Production SaaS backend"
+files = ["src/app.js"]
+
+[[project.stage]]
+id = "auth"
+title = "Authentication"
+hints = ["Hash passwords."]
+
+[[project.stage]]
+id = "subscriptions"
+title = "Subscriptions"
+hints = ["Verify the webhook signature."]
+
+[[project.stage]]
+id = "rbac"
+title = "Roles"
+hints = ["401 vs 403."]
+"#;
+
+#[test]
+fn project_stages_on_the_map_and_a_regression_in_the_exercise_view() {
+    let curriculum = parse("curriculum.toml", PROJECT_COURSE).unwrap();
+    let course = Arc::new(Course { files: CourseFiles::Embedded, curriculum });
+    let mut s = AppState::new(course, Progress::default(), 1);
+    s.progress.record("saas-backend/auth", "pass", true);
+    let _ = state::start(&mut s);
+    let mut r = report(
+        Status::Fail,
+        vec![
+            test("stage 2 · Subscriptions › starts a 14-day trial", 3, None),
+            test(
+                "stage 1 · Authentication › rejects a wrong password with 401",
+                2,
+                Some(Failure { message: "expected 401\nPOST /auth/login → 500".into(), ..Default::default() }),
+            ),
+        ],
+    );
+    r.exercise = "saas-backend/subscriptions".into();
+    r.regressions = vec!["stage 1 · Authentication".into()];
+    let _ = state::update(&mut s, Event::Finished { run: 1, report: Box::new(r) });
+    let exercise_view = render(&s, 80, 24);
+    let _ = state::update(&mut s, Event::Key(Key::Char('l')));
+    insta::assert_snapshot!(format!("{exercise_view}\n\n{}", render(&s, 80, 12)));
+}
