@@ -36,7 +36,7 @@ fn a_project_is_graded_stage_by_stage_with_earlier_stages_rerun() {
     let (_dir, ws) = workspace();
     assert!(ws.join("projects/shop/shop.js").is_file(), "init hands out the project's starter");
 
-    roadmap().current_dir(&ws).args(["run", "shop"]).assert().code(1).stdout(contains("shop/cart · Cart"));
+    roadmap().current_dir(&ws).args(["run", "shop"]).assert().code(1).stdout(contains("shop/cart · A tiny shop · stage 1/2: Cart"));
     use_solution(&ws, "cart");
     roadmap().current_dir(&ws).args(["run", "shop"]).assert().success().stdout(
         contains("✓ stage 1 · Cart › the total is the sum of the prices").and(contains("Next: shop/discounts")),
@@ -45,7 +45,7 @@ fn a_project_is_graded_stage_by_stage_with_earlier_stages_rerun() {
     // Stage 2 runs its own suite first, then stage 1's.
     let out = roadmap().current_dir(&ws).args(["run", "shop"]).assert().code(1).get_output().stdout.clone();
     let out = String::from_utf8(out).unwrap();
-    assert!(out.contains("shop/discounts · Discount codes"), "{out}");
+    assert!(out.contains("shop/discounts · A tiny shop · stage 2/2: Discount codes"), "{out}");
     assert!(out.contains("✗ stage 2 · Discount codes › SAVE10 takes 10% off"), "{out}");
     assert!(out.contains("✓ stage 1 · Cart › an empty cart totals 0"), "{out}");
     assert!(out.find("stage 2 ·").unwrap() < out.find("stage 1 ·").unwrap(), "the current stage comes first:\n{out}");
