@@ -1,0 +1,2 @@
+-- Undoes 001 exactly.
+DROP TABLE users;

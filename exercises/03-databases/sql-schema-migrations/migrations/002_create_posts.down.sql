@@ -1,0 +1,1 @@
+-- TODO: undo 002 exactly.

@@ -1,0 +1,12 @@
+-- 002: posts, written by users.
+-- TODO: create the table `posts`:
+--   id            bigint, generated as identity, primary key
+--   author_id     bigint NOT NULL, references users(id) ON DELETE RESTRICT
+--                 (a user who still has posts cannot be deleted)
+--   title         text NOT NULL, 1 to 200 characters (a CHECK; characters, not bytes)
+--   body          text NOT NULL, default ''
+--   status        text NOT NULL, default 'draft', one of 'draft', 'published', 'archived'
+--   published_at  timestamptz, may be NULL, but must be set when status is 'published'
+--   created_at    timestamptz NOT NULL, default now()
+-- TODO: and an index on posts (author_id): PostgreSQL indexes the referenced side of a
+-- foreign key (the primary key), never the referencing side.

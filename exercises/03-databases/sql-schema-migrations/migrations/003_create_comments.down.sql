@@ -1,0 +1,1 @@
+-- TODO: undo 003 exactly.

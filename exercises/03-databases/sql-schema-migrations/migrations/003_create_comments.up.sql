@@ -1,0 +1,11 @@
+-- 003: comments on posts.
+-- TODO: create the table `comments`:
+--   id          bigint, generated as identity, primary key
+--   post_id     bigint NOT NULL, references posts(id) ON DELETE CASCADE
+--               (deleting a post deletes its comments)
+--   author_id   bigint, may be NULL, references users(id) ON DELETE SET NULL
+--               (deleting a user keeps their comments, shown as "deleted user")
+--   body        text NOT NULL, not empty
+--   created_at  timestamptz NOT NULL, default now()
+-- TODO: and an index on comments (post_id), which every cascade and every
+-- "comments of this post" query needs.

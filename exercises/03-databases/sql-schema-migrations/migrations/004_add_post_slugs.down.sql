@@ -1,0 +1,1 @@
+-- TODO: undo 004 exactly: `posts` must look as it did after 003, rows included.

@@ -1,0 +1,4 @@
+-- 004: posts get a URL slug. In production the table already has rows.
+-- TODO: add the column `slug` (text), fill it for the existing posts with
+-- 'post-' || id, then make it NOT NULL (without a default: new posts bring their own
+-- slug) and unique per author: UNIQUE (author_id, slug).
