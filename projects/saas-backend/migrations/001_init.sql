@@ -1,0 +1,7 @@
+-- Stage 1: organizations, users and sessions.
+--
+-- TODO: an organizations table (every sign-up creates one), a users table (each user
+-- belongs to one organization; emails are unique), and whatever your refresh tokens /
+-- sessions need. Store password hashes and refresh-token digests, never the secrets.
+-- Give ids a default (for example uuid DEFAULT gen_random_uuid()) and let the database
+-- enforce what must hold even under concurrent requests (UNIQUE, NOT NULL, REFERENCES).
