@@ -113,6 +113,18 @@ struct Session {
 }
 
 impl Session {
+    /// The next event for `update`; `None` once roadmap is asked to stop. A finished
+    /// run thread is handled here: it is the moment to warm the next process.
+    fn next_event(&mut self, rx: &Receiver<Msg>, state: &AppState) -> Option<Event> {
+        loop {
+            match rx.recv().ok()? {
+                Msg::Signal => return None,
+                Msg::RunEnded(run) => self.grader.run_ended(run, state.exercise()),
+                Msg::App(event) => return Some(event),
+            }
+        }
+    }
+
     fn perform(&mut self, effects: Vec<Effect>, saved_at: Option<SystemTime>) {
         for effect in effects {
             if let Err(error) = self.perform_one(effect, saved_at) {
@@ -205,15 +217,7 @@ fn tui_loop(state: &mut AppState, session: &mut Session, rx: &Receiver<Msg>) -> 
     session.perform(effects, None);
     let result = (|| -> Result<()> {
         terminal.draw(|f| tui::draw(f, state, &theme))?;
-        while let Ok(msg) = rx.recv() {
-            let event = match msg {
-                Msg::Signal => break,
-                Msg::RunEnded(run) => {
-                    session.grader.run_ended(run, state.exercise());
-                    continue;
-                }
-                Msg::App(event) => event,
-            };
+        while let Some(event) = session.next_event(rx, state) {
             let saved_at = match &event {
                 Event::Changed(ids) if session.timing.is_some() => {
                     newest_mtime(&session.workspace, &session.course, ids)
@@ -264,15 +268,7 @@ fn plain_loop(state: &mut AppState, session: &mut Session, rx: &Receiver<Msg>) -
     }
     let effects = state::start(state);
     session.perform(effects, None);
-    while let Ok(msg) = rx.recv() {
-        let event = match msg {
-            Msg::Signal => break,
-            Msg::RunEnded(run) => {
-                session.grader.run_ended(run, state.exercise());
-                continue;
-            }
-            Msg::App(event) => event,
-        };
+    while let Some(event) = session.next_event(rx, state) {
         let saved_at = match &event {
             Event::Changed(ids) => {
                 // Follow the learner to whichever exercise they saved.

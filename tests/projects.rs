@@ -36,7 +36,12 @@ fn a_project_is_graded_stage_by_stage_with_earlier_stages_rerun() {
     let (_dir, ws) = workspace();
     assert!(ws.join("projects/shop/shop.js").is_file(), "init hands out the project's starter");
 
-    roadmap().current_dir(&ws).args(["run", "shop"]).assert().code(1).stdout(contains("shop/cart · A tiny shop · stage 1/2: Cart"));
+    roadmap()
+        .current_dir(&ws)
+        .args(["run", "shop"])
+        .assert()
+        .code(1)
+        .stdout(contains("shop/cart · A tiny shop · stage 1/2: Cart"));
     use_solution(&ws, "cart");
     roadmap().current_dir(&ws).args(["run", "shop"]).assert().success().stdout(
         contains("✓ stage 1 · Cart › the total is the sum of the prices").and(contains("Next: shop/discounts")),
