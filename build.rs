@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-const TREES: &[&str] = &["exercises", "solutions", "checks", "workspace"];
+const TREES: &[&str] = &["exercises", "projects", "solutions", "checks", "workspace"];
 const SKIPPED: &[&str] = &["node_modules", ".roadmap"];
 
 fn main() {

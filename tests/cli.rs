@@ -358,3 +358,20 @@ fn dev_check_warns_about_small_suites_and_reports_flaky_ones() {
         .stderr(contains("greet: the solution could not be checked: flaky: the same code got two different verdicts"));
     let _ = fs::remove_file(std::env::temp_dir().join(format!("roadmap-flaky-{id}")));
 }
+
+#[test]
+fn the_built_in_curriculum_is_sound_and_makes_a_workspace() {
+    // Outside any curriculum folder, init uses the course embedded in the binary.
+    let dir = tempfile::tempdir().unwrap();
+    roadmap().current_dir(dir.path()).args(["init", "ws", "--no-install"]).assert().success();
+    let ws = dir.path().join("ws");
+    assert!(ws.join("exercises/00-prerequisites/closures-counter/README.md").is_file());
+    assert!(ws.join("projects/saas-backend/README.md").is_file(), "projects are embedded too");
+    roadmap()
+        .current_dir(&ws)
+        .args(["list", "--plain"])
+        .assert()
+        .success()
+        .stdout(contains("closures-counter").and(contains("saas-backend/subscriptions")));
+    roadmap().current_dir(&ws).args(["hint", "saas-backend"]).assert().success();
+}
