@@ -16,7 +16,7 @@ use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher 
 
 /// Long enough to merge an editor's write-temp-and-rename (or vim's
 /// backup-and-rename) into one save, short enough to feel instant.
-const QUIET: Duration = Duration::from_millis(15);
+const QUIET: Duration = Duration::from_millis(8);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// Keeps the watcher alive; dropping it stops watching.
