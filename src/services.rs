@@ -114,7 +114,13 @@ impl Services {
                 INSTALL_POSTGRES,
             ));
         };
-        Postgres::start(&bin, &self.state_dir, &self.cluster_dir(), self.ephemeral).map_err(|e| {
+        let cluster = self.cluster_dir();
+        if cluster.starts_with(std::env::temp_dir()) {
+            remove_orphan_clusters(&cluster);
+            // Which workspace the cluster belongs to, so it can be removed once that is gone.
+            let _ = std::fs::write(cluster.with_extension("owner"), self.state_dir.to_string_lossy().as_bytes());
+        }
+        Postgres::start(&bin, &self.state_dir, &cluster, self.ephemeral).map_err(|e| {
             missing(Service::Postgres, format!("could not start a private PostgreSQL: {e:#}"), INSTALL_POSTGRES)
         })
     }
@@ -164,6 +170,34 @@ impl Services {
             out.push(("redis", redis.started_in));
         }
         out
+    }
+}
+
+/// Removes the clusters (kept in the temp folder when running as root) of workspaces
+/// that no longer exist and whose server is not running, so deleted workspaces do not
+/// leave their databases behind.
+fn remove_orphan_clusters(current: &Path) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_owner_file = path.extension().is_some_and(|e| e == "owner");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !is_owner_file || !name.starts_with("roadmap-pg-") || path.with_extension("") == current {
+            continue;
+        }
+        let owner = std::fs::read_to_string(&path).unwrap_or_default();
+        if owner.is_empty() || Path::new(&owner).exists() {
+            continue;
+        }
+        let cluster = path.with_extension("");
+        let running = std::fs::read_to_string(cluster.join("postmaster.pid"))
+            .ok()
+            .and_then(|pid| pid.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
+            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !running {
+            let _ = std::fs::remove_dir_all(&cluster);
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 

@@ -201,3 +201,38 @@ fn a_server_left_by_a_killed_engine_is_stopped_at_the_next_start() {
     }
     assert!(no_postgres_of(&ws.join(".roadmap/services/postgres")));
 }
+
+#[test]
+fn a_deleted_workspace_does_not_leave_its_database_cluster_behind() {
+    // Only as root do clusters live outside the workspace (in the temp folder).
+    if euid() != 0 {
+        eprintln!("skipped: clusters live inside workspaces when not running as root");
+        return;
+    }
+    let (dir_a, ws_a) = workspace();
+    roadmap().current_dir(&ws_a).args(["run", "pg-notes"]).assert().success();
+    let state = ws_a.join(".roadmap/services");
+    let owner = fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "owner")
+                && fs::read_to_string(p).unwrap_or_default() == state.to_string_lossy()
+        })
+        .expect("the cluster records its workspace");
+    let cluster = owner.with_extension("");
+    assert!(cluster.join("PG_VERSION").is_file());
+    drop(dir_a);
+
+    let (_dir_b, ws_b) = workspace();
+    roadmap().current_dir(&ws_b).args(["run", "pg-notes"]).assert().success();
+    assert!(!cluster.exists() && !owner.exists(), "the cluster of a deleted workspace is removed");
+}
+
+fn euid() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(2)?.parse().ok()))
+        .unwrap_or(u32::MAX)
+}
