@@ -148,11 +148,37 @@ pub fn find_exercise<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise>
         .exercises
         .iter()
         .map(|e| e.id.as_str())
-        .filter(|c| c.contains(id) || id.contains(*c))
+        .filter(|c| c.contains(id) || id.contains(*c) || edit_distance(c, id) <= 2)
         .take(3)
         .collect();
     if close.is_empty() {
         bail!("there is no exercise `{name}`; `roadmap list` shows them all")
     }
     bail!("there is no exercise `{name}`; did you mean {}?", close.join(", "))
+}
+
+/// Levenshtein distance, for suggesting the exercise a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn typos_are_near() {
+        assert_eq!(super::edit_distance("closures-countr", "closures-counter"), 1);
+        assert_eq!(super::edit_distance("fs-wlak", "fs-walk"), 2);
+        assert!(super::edit_distance("sum", "greet") > 2);
+    }
 }

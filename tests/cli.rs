@@ -375,3 +375,9 @@ fn the_built_in_curriculum_is_sound_and_makes_a_workspace() {
         .stdout(contains("closures-counter").and(contains("saas-backend/subscriptions")));
     roadmap().current_dir(&ws).args(["hint", "saas-backend"]).assert().success();
 }
+
+#[test]
+fn a_typo_in_an_exercise_name_gets_a_suggestion() {
+    let sb = Sandbox::new();
+    sb.cmd().args(["run", "gret"]).assert().code(2).stderr(contains("did you mean greet?"));
+}
