@@ -1,8 +1,6 @@
 //! Carries out runs for watch mode: one at a time, the newest cancelling the older,
 //! each on its own thread so a learner's infinite loop never freezes the screen, and
 //! with the next Node process kept warm.
-use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
@@ -24,8 +22,6 @@ pub struct Grader {
     active: Option<(u64, CancelSlot)>,
     /// The next process, with the services it was given (a fresh database, …).
     warm: Option<(WarmProcess, Prepared)>,
-    /// Exercises whose suites are already laid out in `.roadmap/run/` this session.
-    materialised: BTreeSet<String>,
     /// Start every run cold (for measuring what warming saves).
     cold_only: bool,
 }
@@ -33,7 +29,7 @@ pub struct Grader {
 impl Grader {
     pub fn new(course: Arc<Course>, workspace: Workspace, services: Arc<Services>, tx: Sender<Msg>) -> Grader {
         let cold_only = std::env::var_os("ROADMAP_NO_WARM").is_some();
-        Grader { course, workspace, tx, services, active: None, warm: None, materialised: BTreeSet::new(), cold_only }
+        Grader { course, workspace, tx, services, active: None, warm: None, cold_only }
     }
 
     /// Starts run `run` of `exercise`, cancelling the one in progress.
@@ -125,13 +121,8 @@ impl Grader {
 
     fn cold(&mut self, exercise: &Exercise, env: &[(String, String)]) -> Result<Run, String> {
         let run_dir = self.workspace.run_dir(&exercise.id);
-        // The suite is laid out afresh: a warm process may be reading the old copy.
-        self.materialised.remove(&exercise.id);
         let spec = runner::prepare(&self.course.files, exercise, &self.workspace.exercise_dir(exercise), &run_dir, env)
             .map_err(|e| format!("{e:#}"))?;
-        if matches!(exercise.runner, Runner::Node) {
-            self.materialised.insert(exercise.id.clone());
-        }
         Run::start(spec).map_err(|e| e.to_string())
     }
 
@@ -156,19 +147,12 @@ impl Grader {
         // A warm process is an optimisation: if anything is missing, the next run is cold
         // and reports it.
         let Ok(prepared) = self.services.prepare(&exercise.services) else { return };
-        let Ok(suite) = self.suite(exercise) else { return };
+        // Laid out afresh, as for a cold run: no process is reading it now.
+        let Ok(suite) = node::materialise(&self.course.files, exercise, &self.workspace.run_dir(&exercise.id)) else {
+            return;
+        };
         let spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &prepared.env);
         self.warm = WarmProcess::spawn(spec, suite).ok().map(|w| (w, prepared));
-    }
-
-    /// Lays out the suite of `exercise` once per session.
-    fn suite(&mut self, exercise: &Exercise) -> anyhow::Result<PathBuf> {
-        let run_dir = self.workspace.run_dir(&exercise.id);
-        if !self.materialised.contains(&exercise.id) {
-            node::materialise(&self.course.files, exercise, &run_dir)?;
-            self.materialised.insert(exercise.id.clone());
-        }
-        Ok(run_dir.join(crate::curriculum::SUITE_FILE))
     }
 
     /// Stops everything: the active run and the warm process, before returning (the
