@@ -99,6 +99,7 @@ pub fn merge_stages(exercise: &Exercise, reports: Vec<(&Exercise, Report)>) -> R
         output: Output::default(),
         duration: Duration::ZERO,
         regressions: Vec::new(),
+        containment: None,
     };
     let mut output = String::new();
     for (i, (stage, report)) in reports.into_iter().enumerate() {

@@ -4,6 +4,7 @@ mod commands;
 mod context;
 mod curriculum;
 mod grade;
+mod manifest;
 mod progress;
 mod render;
 mod report;

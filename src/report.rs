@@ -15,6 +15,8 @@ pub enum Status {
     Error,
     /// The run outlived its deadline and was killed.
     Timeout,
+    /// The run used more memory than its limit and was killed.
+    Memory,
     /// A service the exercise needs could not be had.
     NeedsService,
 }
@@ -26,6 +28,7 @@ impl Status {
             Status::Fail => "fail",
             Status::Error => "error",
             Status::Timeout => "timeout",
+            Status::Memory => "memory",
             Status::NeedsService => "needs-service",
         }
     }
@@ -103,6 +106,9 @@ pub struct Report {
     /// For a project stage: the earlier stages whose suites fail now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regressions: Vec<String>,
+    /// How the run was contained ("PID namespace, cgroup (memory 1024 MiB, …)").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<String>,
 }
 
 impl Report {
@@ -129,6 +135,7 @@ impl Report {
             output: Output::default(),
             duration: Duration::ZERO,
             regressions: Vec::new(),
+            containment: None,
         }
     }
 }

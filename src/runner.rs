@@ -3,6 +3,8 @@
 //! The runner never prints. It hands events to whoever listens (the CLI, the watch
 //! view, CI formats) and enforces the limits: a wall-clock deadline after which the
 //! whole process group is killed, and a cap on the output it keeps.
+#[cfg(target_os = "linux")]
+mod contain;
 mod events;
 pub mod node;
 mod process;
@@ -11,17 +13,18 @@ mod tail;
 mod verdict;
 
 use std::io::Read;
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus};
+use std::process::Command;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::manifest::Manifest;
 use crate::report::{Output, Report, TestResult};
 use events::ReporterEvent;
-pub use process::kill_group;
+pub use process::{DEFAULT_MEMORY, Limits, kill_group};
+use process::{Ending as ProcessEnding, Process};
 pub use results::Results;
 use tail::Tail;
 use verdict::{Collector, Ending, Exit};
@@ -35,7 +38,9 @@ const DRAIN_GRACE: Duration = Duration::from_millis(300);
 /// How long to wait for output still in the pipes once the reporter said the run ended.
 const END_GRACE: Duration = Duration::from_millis(20);
 /// How long to wait for the process to be reaped after it was killed.
-const KILL_GRACE: Duration = Duration::from_secs(1);
+const KILL_GRACE: Duration = Duration::from_secs(2);
+/// How often a run's memory is sampled where the kernel does not enforce the limit.
+const MEMORY_SAMPLE: Duration = Duration::from_millis(50);
 
 /// Everything needed to start one run.
 pub struct RunSpec {
@@ -44,6 +49,10 @@ pub struct RunSpec {
     pub exercise_dir: PathBuf,
     pub command: Command,
     pub deadline: Duration,
+    /// What the run may use (memory, processes).
+    pub limits: Limits,
+    /// The suite's recorded tests, when the course has a manifest for it.
+    pub manifest: Option<Manifest>,
     /// For a `command` runner: how its results are read, and the folder it ran in.
     pub results: Option<(Results, PathBuf)>,
 }
@@ -60,7 +69,9 @@ pub fn prepare(
     match &exercise.runner {
         Runner::Node => {
             let suite = node::materialise(files, exercise, run_dir)?;
-            Ok(node::spec(exercise, exercise_dir, &suite, env))
+            let mut spec = node::spec(exercise, exercise_dir, &suite, env);
+            spec.manifest = load_manifest(files, exercise)?;
+            Ok(spec)
         }
         Runner::Command { argv, results } => {
             node::lay_out(files, exercise, run_dir)?;
@@ -81,10 +92,27 @@ pub fn prepare(
                 exercise_dir: exercise_dir.to_path_buf(),
                 command,
                 deadline: exercise.timeout,
+                limits: exercise.limits(),
+                manifest: None,
                 results: Some((results.clone(), run_dir.to_path_buf())),
             })
         }
     }
+}
+
+/// The manifest of the suite of `exercise`, read from the course (never from the run
+/// folder, which the learner's code can write to).
+pub fn load_manifest(
+    files: &crate::curriculum::CourseFiles,
+    exercise: &crate::curriculum::Exercise,
+) -> anyhow::Result<Option<Manifest>> {
+    use anyhow::Context;
+    let rel = format!("{}/{}", exercise.checks_rel(), crate::manifest::FILE);
+    if !files.is_file(&rel) {
+        return Ok(None);
+    }
+    let text = files.read_string(&rel)?;
+    Manifest::parse(&text).map(Some).map_err(anyhow::Error::msg).with_context(|| format!("{rel} is not valid"))
 }
 
 /// What a listener hears while a run goes on.
@@ -113,9 +141,11 @@ pub enum StartError {
 
 enum Msg {
     Event(Box<ReporterEvent>),
+    /// A line on the reporter's channel that does not verify.
+    Broken(String),
     ReportClosed,
     OutputClosed,
-    Exited(ExitStatus),
+    Exited(ProcessEnding),
     Cancel,
 }
 
@@ -156,12 +186,24 @@ impl CancelSlot {
     }
 }
 
+/// How the run's parts are handed from `spawn` to `Run::attach`.
+struct Started {
+    spawned: process::Spawned,
+    exercise: String,
+    exercise_dir: PathBuf,
+    deadline: Duration,
+    limits: Limits,
+    manifest: Option<Manifest>,
+}
+
 /// A run in progress.
 pub struct Run {
     exercise: String,
     exercise_dir: String,
     deadline: Duration,
-    pid: u32,
+    limits: Limits,
+    manifest: Option<Manifest>,
+    process: Arc<Process>,
     started: Instant,
     tx: Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
@@ -172,34 +214,39 @@ pub struct Run {
 impl Run {
     /// Starts a run in a new process (a cold start).
     pub fn start(spec: RunSpec) -> Result<Run, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline, results } = spec;
-        let spawned = spawn(command, false)?;
-        let mut run = Run::attach(spawned, exercise, exercise_dir, deadline);
+        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results } = spec;
+        let spawned = spawn(&command, false, limits)?;
+        let mut run = Run::attach(Started { spawned, exercise, exercise_dir, deadline, limits, manifest });
         run.results = results;
         Ok(run)
     }
 
     /// Takes over a spawned process: threads read its output, its report and its exit.
-    fn attach(spawned: process::Spawned, exercise: String, exercise_dir: PathBuf, deadline: Duration) -> Run {
+    fn attach(parts: Started) -> Run {
+        let Started { spawned, exercise, exercise_dir, deadline, limits, manifest } = parts;
         let started = Instant::now();
         let (tx, rx) = mpsc::channel();
         let tail = Arc::new(Mutex::new(Tail::new(OUTPUT_CAP)));
-        let pid = spawned.child.id();
+        let process = Arc::new(spawned.process);
 
-        let mut child = spawned.child;
         let waiter = tx.clone();
+        let waited = Arc::clone(&process);
         thread::spawn(move || {
-            if let Ok(status) = child.wait() {
-                let _ = waiter.send(Msg::Exited(status));
+            if let Ok(ending) = waited.wait() {
+                let _ = waiter.send(Msg::Exited(ending));
             }
         });
         let reader = tx.clone();
         let mut report = spawned.report;
+        let mut channel = events::Channel::new(&spawned.key);
         thread::spawn(move || {
             read_lines(&mut report, |line| {
-                if let Some(event) = events::parse_line(line) {
-                    let _ = reader.send(Msg::Event(Box::new(event)));
-                }
+                let msg = match line.map(|l| channel.read(l)) {
+                    Ok(Ok(event)) => Msg::Event(Box::new(event)),
+                    Ok(Err(problem)) => Msg::Broken(problem.to_string()),
+                    Err(len) => Msg::Broken(format!("a line of {len} bytes or more on the grading channel")),
+                };
+                let _ = reader.send(msg);
             });
             let _ = reader.send(Msg::ReportClosed);
         });
@@ -221,7 +268,9 @@ impl Run {
             exercise,
             exercise_dir: exercise_dir.to_string_lossy().into_owned(),
             deadline,
-            pid,
+            limits,
+            manifest,
+            process,
             started,
             tx,
             rx,
@@ -234,24 +283,33 @@ impl Run {
         Canceller(self.tx.clone())
     }
 
-    /// Waits for the run to end, passing events to `listen` as they come.
+    /// Waits for the run to end, passing events to `listen` as they come. Every process
+    /// of the run is gone when it returns.
     pub fn wait(self, mut listen: impl FnMut(RunEvent)) -> Outcome {
         let mut collector = Collector::default();
-        let mut exit = None;
+        // The exit the verdict uses: the real one, or the one the reporter's end implies.
+        let mut exit: Option<Exit> = None;
+        let mut reaped = false;
         let (mut report_closed, mut output_closed, mut timed_out) = (false, false, false);
+        let mut memory_hit = false;
         let mut stop_by: Option<Instant> = None;
         let deadline_at = self.started + self.deadline;
+        // Without a cgroup the kernel does not enforce the limit: sample it.
+        let sample_memory = !self.process.limit_enforced();
+        let mut next_sample = Instant::now() + MEMORY_SAMPLE;
 
         loop {
-            if exit.is_some() && report_closed && output_closed {
+            if reaped && report_closed && output_closed {
                 break;
             }
             let now = Instant::now();
-            let wake = match stop_by {
+            let mut wake = match stop_by {
                 Some(at) => at,
-                None if timed_out => now + KILL_GRACE,
                 None => deadline_at,
             };
+            if sample_memory && !reaped {
+                wake = wake.min(next_sample);
+            }
             match self.rx.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok(Msg::Event(event)) => {
                     let event = *event;
@@ -266,128 +324,139 @@ impl Run {
                         // The verdict is known as soon as the last test ends; waiting for
                         // the process to wind down would only add latency.
                         let code = if collector.has_failures() { 1 } else { 0 };
-                        exit = Some(ExitStatus::from_raw(code << 8));
-                        kill_group(self.pid);
-                        stop_by = Some(Instant::now() + END_GRACE);
+                        exit = Some(Exit::Code(code));
+                        self.process.stop();
+                        stop_by = Some(Instant::now() + KILL_GRACE);
                     }
                 }
+                Ok(Msg::Broken(why)) => collector.broken(why),
                 Ok(Msg::ReportClosed) => report_closed = true,
                 Ok(Msg::OutputClosed) => output_closed = true,
-                Ok(Msg::Exited(status)) => {
+                Ok(Msg::Exited(ending)) => {
+                    let ending: ProcessEnding = ending;
+                    reaped = true;
                     if exit.is_none() {
-                        exit = Some(status);
-                        // Whatever the suite or the learner left running in the group goes too.
-                        kill_group(self.pid);
-                        stop_by = Some(Instant::now() + DRAIN_GRACE);
+                        exit = Some(match ending {
+                            ProcessEnding::Code(code) => Exit::Code(code),
+                            ProcessEnding::Signal(signal) => Exit::Signal(signal),
+                        });
                     }
+                    // Output still in the pipes is worth a moment; no process is left.
+                    stop_by = Some(Instant::now() + if timed_out || memory_hit { END_GRACE } else { DRAIN_GRACE });
                 }
                 Ok(Msg::Cancel) => {
-                    kill_group(self.pid);
-                    crate::signals::untrack(self.pid);
+                    self.process.stop();
                     return Outcome::Cancelled;
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    if stop_by.is_some_and(|at| Instant::now() >= at) {
+                    let now = Instant::now();
+                    if stop_by.is_some_and(|at| now >= at) {
                         break;
                     }
-                    if !timed_out && exit.is_none() {
+                    if sample_memory && !reaped && now >= next_sample {
+                        next_sample = now + MEMORY_SAMPLE;
+                        if !memory_hit && self.process.memory() > self.limits.memory {
+                            memory_hit = true;
+                            self.process.stop();
+                            stop_by = Some(now + KILL_GRACE);
+                        }
+                    }
+                    if !timed_out && exit.is_none() && !memory_hit && now >= deadline_at {
                         timed_out = true;
-                        kill_group(self.pid);
-                        stop_by = Some(Instant::now() + KILL_GRACE);
+                        self.process.stop();
+                        stop_by = Some(now + KILL_GRACE);
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        if exit.is_none() {
-            kill_group(self.pid);
+        if !reaped {
+            // Stopped but not yet reaped (it was still being killed): make sure of it.
+            self.process.stop();
         }
-        crate::signals::untrack(self.pid);
+        memory_hit = memory_hit || self.process.hit_memory_limit();
 
         let output = {
             let tail = self.tail.lock().expect("tail lock");
             Output { text: tail.text(), truncated_bytes: tail.dropped() }
         };
-        let exit = match exit {
-            Some(status) => match (status.code(), status.signal()) {
-                (Some(code), _) => Exit::Code(code),
-                (None, Some(signal)) => Exit::Signal(signal),
-                _ => Exit::Unknown,
-            },
-            None => Exit::Unknown,
+        let ending = Ending {
+            exit: exit.unwrap_or(Exit::Unknown),
+            timed_out,
+            memory_limit_hit: memory_hit.then_some(self.limits.memory),
+            deadline: self.deadline,
+            output,
+            duration: self.started.elapsed(),
         };
-        let ending = Ending { exit, timed_out, deadline: self.deadline, output, duration: self.started.elapsed() };
-        let report = match &self.results {
+        let mut report = match &self.results {
             Some((results, dir)) => verdict::from_command(&self.exercise, results, dir, ending),
-            None => verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending),
+            None => verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending, self.manifest.as_ref()),
         };
+        report.containment = Some(self.process.containment(self.limits));
         Outcome::Finished(Box::new(report))
     }
 }
 
-fn spawn(command: Command, stdin_piped: bool) -> Result<process::Spawned, StartError> {
+fn spawn(command: &Command, stdin_piped: bool, limits: Limits) -> Result<process::Spawned, StartError> {
     let program = command.get_program().to_string_lossy().into_owned();
-    let spawned = process::spawn_in_group(command, stdin_piped).map_err(|source| {
+    process::spawn(command, stdin_piped, limits).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound && program.ends_with("node") {
             StartError::NodeMissing
         } else {
             StartError::Spawn { program, source }
         }
-    })?;
-    crate::signals::track(spawned.child.id());
-    Ok(spawned)
+    })
 }
 
 /// A process started ahead of time, waiting for the path of the suite to run (see
-/// `js/warm.mjs`). Dropping it unused kills it.
+/// `js/warm.mjs`). Dropping it unused stops it.
 pub struct WarmProcess {
-    spawned: Option<process::Spawned>,
+    parts: Option<Started>,
     pub exercise: String,
-    exercise_dir: PathBuf,
-    deadline: Duration,
     suite: PathBuf,
 }
 
 impl WarmProcess {
     pub fn spawn(spec: RunSpec, suite: PathBuf) -> Result<WarmProcess, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline, results: _ } = spec;
-        let spawned = spawn(command, true)?;
-        Ok(WarmProcess { spawned: Some(spawned), exercise, exercise_dir, deadline, suite })
+        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results: _ } = spec;
+        let spawned = spawn(&command, true, limits)?;
+        let parts = Started { spawned, exercise: exercise.clone(), exercise_dir, deadline, limits, manifest };
+        Ok(WarmProcess { parts: Some(parts), exercise, suite })
     }
 
     /// Whether the process is still waiting (it may have died, e.g. out of memory).
     pub fn is_waiting(&mut self) -> bool {
-        self.spawned.as_mut().is_some_and(|s| matches!(s.child.try_wait(), Ok(None)))
+        self.parts.as_ref().is_some_and(|p| p.spawned.process.is_running())
     }
 
     /// Hands the suite to the waiting process; the deadline starts now.
     pub fn go(mut self) -> Result<Run, StartError> {
         use std::io::Write;
-        let mut spawned = self.spawned.take().expect("a warm process is used once");
+        let mut parts = self.parts.take().expect("a warm process is used once");
         let line = format!("{}\n", self.suite.display());
-        let sent = spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
+        let sent = parts.spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
         if let Some(Err(source)) = sent {
-            kill_group(spawned.child.id());
+            parts.spawned.process.stop();
+            let _ = parts.spawned.process.wait();
             return Err(StartError::Spawn { program: "the warm node process".into(), source });
         }
-        Ok(Run::attach(spawned, self.exercise.clone(), self.exercise_dir.clone(), self.deadline))
+        Ok(Run::attach(parts))
     }
 }
 
 impl Drop for WarmProcess {
     fn drop(&mut self) {
-        if let Some(mut spawned) = self.spawned.take() {
-            let pid = spawned.child.id();
-            kill_group(pid);
-            let _ = spawned.child.wait();
-            crate::signals::untrack(pid);
+        if let Some(parts) = self.parts.take() {
+            parts.spawned.process.stop();
+            let _ = parts.spawned.process.wait();
         }
     }
 }
 
 /// Splits a stream into lines without ever holding more than `MAX_EVENT_LINE` bytes of
-/// one: a learner writing a huge line to our descriptor cannot exhaust memory.
-fn read_lines(input: &mut impl Read, mut on_line: impl FnMut(&[u8])) {
+/// one: a learner writing a huge line to our descriptor cannot exhaust memory. A line
+/// too long to keep is passed on as `Err(length so far)`.
+fn read_lines(input: &mut impl Read, mut on_line: impl FnMut(Result<&[u8], usize>)) {
     let mut pending: Vec<u8> = Vec::new();
     let mut discarding = false;
     let mut buf = vec![0u8; 16 * 1024];
@@ -399,7 +468,9 @@ fn read_lines(input: &mut impl Read, mut on_line: impl FnMut(&[u8])) {
         while let Some(nl) = chunk.iter().position(|&b| b == b'\n') {
             if !discarding && pending.len() + nl <= MAX_EVENT_LINE {
                 pending.extend_from_slice(&chunk[..nl]);
-                on_line(&pending);
+                on_line(Ok(&pending));
+            } else {
+                on_line(Err(MAX_EVENT_LINE));
             }
             pending.clear();
             discarding = false;
@@ -426,7 +497,10 @@ mod tests {
         data.extend(vec![b'x'; MAX_EVENT_LINE + 10]);
         data.extend(b"\nthree\n");
         let mut lines = Vec::new();
-        read_lines(&mut data.as_slice(), |l| lines.push(String::from_utf8_lossy(l).into_owned()));
-        assert_eq!(lines, ["one", "two", "three"]);
+        read_lines(&mut data.as_slice(), |l| match l {
+            Ok(l) => lines.push(String::from_utf8_lossy(l).into_owned()),
+            Err(_) => lines.push("<too long>".into()),
+        });
+        assert_eq!(lines, ["one", "two", "<too long>", "three"]);
     }
 }

@@ -97,6 +97,7 @@ mod tests {
             files: vec![],
             services: vec![],
             timeout: Duration::from_secs(1),
+            memory: crate::runner::DEFAULT_MEMORY,
             points,
             hints: vec!["h".into()],
             stage,
@@ -122,6 +123,7 @@ mod tests {
             output: Output::default(),
             duration: Duration::ZERO,
             regressions: vec![],
+            containment: None,
         }
     }
 

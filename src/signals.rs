@@ -3,7 +3,16 @@
 //! group it started before it exits, leaving nothing behind.
 use std::sync::{Mutex, OnceLock};
 
-static ACTIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static ACTIVE: Mutex<Vec<(u32, Stop)>> = Mutex::new(Vec::new());
+
+/// How to stop something roadmap started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGKILL to its whole process group (servers, and runs where nothing better exists).
+    Group,
+    /// This signal to the process itself: a run's supervisor, which takes the run down.
+    Signal(i32),
+}
 type Handler = Box<dyn Fn(i32) + Send + Sync>;
 static HANDLER: OnceLock<Handler> = OnceLock::new();
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
@@ -39,10 +48,16 @@ pub fn on_signal(handler: impl Fn(i32) + Send + Sync + 'static) {
     let _ = HANDLER.set(Box::new(handler));
 }
 
-/// Kills every process group roadmap started and has not finished with.
+/// Stops everything roadmap started and has not finished with.
 pub fn kill_all() {
-    for pid in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
-        crate::runner::kill_group(pid);
+    for (pid, stop) in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
+        match stop {
+            Stop::Group => crate::runner::kill_group(pid),
+            // SAFETY: signalling a process we started and still track.
+            Stop::Signal(signal) => unsafe {
+                libc::kill(pid as libc::pid_t, signal);
+            },
+        }
     }
 }
 
@@ -72,16 +87,16 @@ pub unsafe fn unblock_in_child() {
     }
 }
 
-/// Registers a process group to be killed if roadmap is stopped.
-pub fn track(pid: u32) {
+/// Registers something to be stopped if roadmap is stopped.
+pub fn track(pid: u32, stop: Stop) {
     if let Ok(mut active) = ACTIVE.lock() {
-        active.push(pid);
+        active.push((pid, stop));
     }
 }
 
 pub fn untrack(pid: u32) {
     if let Ok(mut active) = ACTIVE.lock() {
-        active.retain(|p| *p != pid);
+        active.retain(|(p, _)| *p != pid);
     }
 }
 

@@ -63,6 +63,9 @@ pub const SUITE_FILE: &str = "suite.test.js";
 #[serde(deny_unknown_fields)]
 struct RawCurriculum {
     format: Spanned<u32>,
+    /// The memory every run may use unless an exercise says otherwise ("1GiB").
+    #[serde(default)]
+    memory: Option<Spanned<String>>,
     #[serde(default, rename = "phase")]
     phases: Vec<Spanned<RawPhase>>,
     #[serde(default, rename = "exercise")]
@@ -91,6 +94,8 @@ struct RawStage {
     services: Vec<Spanned<String>>,
     #[serde(default)]
     timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    memory: Option<Spanned<String>>,
     #[serde(default)]
     points: Option<Spanned<u32>>,
     hints: Spanned<Vec<Spanned<String>>>,
@@ -128,6 +133,8 @@ struct RawExercise {
     services: Vec<Spanned<String>>,
     #[serde(default)]
     timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    memory: Option<Spanned<String>>,
     #[serde(default)]
     points: Option<Spanned<u32>>,
     hints: Spanned<Vec<Spanned<String>>>,
@@ -203,6 +210,9 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
         ));
     }
 
+    let default_memory =
+        check_memory(&loc, raw.memory.as_ref(), "memory", crate::runner::DEFAULT_MEMORY, &mut problems);
+
     let mut phases = Vec::new();
     let mut phase_ids: HashMap<String, Range<usize>> = HashMap::new();
     for raw_phase in raw.phases {
@@ -275,6 +285,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
         check_files(&loc, &e.files, &field("files"), &mut problems);
         let services = check_services(&loc, &e.services, &field("services"), &mut problems);
         let timeout = check_timeout(&loc, e.timeout.as_ref(), &field("timeout"), &mut problems);
+        let memory = check_memory(&loc, e.memory.as_ref(), &field("memory"), default_memory, &mut problems);
         check_hints(&loc, &e.hints, &field("hints"), &mut problems);
         let runner = check_runner(&loc, e.command.as_ref(), e.results.as_ref(), &field, &mut problems);
         exercises.push(Exercise {
@@ -285,6 +296,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             files: e.files.into_inner().into_iter().map(Spanned::into_inner).collect(),
             services,
             timeout,
+            memory,
             points: e.points.map_or(10, Spanned::into_inner),
             hints: e.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
             stage: None,
@@ -333,6 +345,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
             }
             let services = check_services(&loc, &st.services, &field("services"), &mut problems);
             let timeout = check_timeout(&loc, st.timeout.as_ref(), &field("timeout"), &mut problems);
+            let memory = check_memory(&loc, st.memory.as_ref(), &field("memory"), default_memory, &mut problems);
             check_hints(&loc, &st.hints, &field("hints"), &mut problems);
             exercises.push(Exercise {
                 id: id.clone(),
@@ -342,6 +355,7 @@ pub fn parse(file: &str, text: &str) -> Result<Curriculum, CurriculumErrors> {
                 files: files.clone(),
                 services,
                 timeout,
+                memory,
                 points: st.points.map_or(10, Spanned::into_inner),
                 hints: st.hints.into_inner().into_iter().map(Spanned::into_inner).collect(),
                 stage: Some(Stage {
@@ -453,6 +467,50 @@ fn check_timeout(
             Duration::from_secs(10)
         }
     }
+}
+
+/// A size like "512MiB", "1GiB" or "800MB", between 64 MiB and 16 GiB.
+fn check_memory(
+    loc: &Locator,
+    raw: Option<&Spanned<String>>,
+    field: &str,
+    default: u64,
+    problems: &mut Vec<Diagnostic>,
+) -> u64 {
+    let Some(m) = raw else { return default };
+    match parse_size(m.get_ref()) {
+        Some(bytes) if (64 << 20..=16 << 30).contains(&bytes) => bytes,
+        Some(_) => {
+            problems.push(loc.at(m.span(), field, "must be between 64MiB and 16GiB"));
+            default
+        }
+        None => {
+            problems.push(loc.at(
+                m.span(),
+                field,
+                format!("`{}` is not a size like \"512MiB\" or \"1GiB\"", m.get_ref()),
+            ));
+            default
+        }
+    }
+}
+
+/// Bytes in "512MiB", "1GiB", "800MB", "2G".
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim() {
+        "KiB" | "K" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => return None,
+    };
+    number.checked_mul(scale)
 }
 
 fn check_hints(loc: &Locator, hints: &Spanned<Vec<Spanned<String>>>, field: &str, problems: &mut Vec<Diagnostic>) {

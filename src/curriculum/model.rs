@@ -61,6 +61,8 @@ pub struct Exercise {
     pub files: Vec<String>,
     pub services: Vec<Service>,
     pub timeout: Duration,
+    /// Bytes of memory a run may use, all its processes together.
+    pub memory: u64,
     pub points: u32,
     pub hints: Vec<String>,
     /// Set for the stages of a staged project: one codebase that grows stage by stage.
@@ -93,6 +95,11 @@ pub struct Stage {
 }
 
 impl Exercise {
+    /// What one run of this exercise may use.
+    pub fn limits(&self) -> crate::runner::Limits {
+        crate::runner::Limits { memory: self.memory, ..crate::runner::Limits::default() }
+    }
+
     /// The learner's folder in the course and in a workspace: `exercises/<phase>/<id>`,
     /// or `projects/<project>` for every stage of a project.
     pub fn starter_rel(&self) -> String {

@@ -151,6 +151,7 @@ pub fn markdown(scored: &[Scored], totals: &Totals) -> String {
             Status::Fail => "❌",
             Status::Error => "⚠️",
             Status::Timeout => "⏱️",
+            Status::Memory => "🧠",
             Status::NeedsService => "🔌",
         };
         let _ = writeln!(

@@ -143,6 +143,7 @@ pub fn report(curriculum: &Curriculum, exercise: &Exercise, report: &Report, sty
         }
         Status::Error => style.red("✗ Your code did not run to the end."),
         Status::Timeout => style.red("✗ Timed out."),
+        Status::Memory => style.red("✗ Used too much memory."),
         Status::NeedsService => style.yellow("● Needs a service that is not available."),
     };
     let _ = writeln!(out, "  {summary}");

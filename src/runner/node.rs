@@ -8,9 +8,9 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use super::RunSpec;
-use super::process::REPORT_FD;
 use crate::curriculum::{CourseFiles, Exercise, SUITE_FILE};
 
+pub const GUARD_JS: &str = include_str!("js/guard.mjs");
 pub const REPORTER_JS: &str = include_str!("js/reporter.mjs");
 pub const SUPPORT_JS: &str = include_str!("js/support.mjs");
 /// The seed suites read from `ROADMAP_SEED`, so generated data is the same every run.
@@ -27,6 +27,7 @@ pub fn node_program() -> OsString {
 /// `node_modules`). Returns the suite's path.
 pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<PathBuf> {
     lay_out(files, exercise, run_dir)?;
+    fs::write(run_dir.join("guard.mjs"), GUARD_JS).context("cannot write the guard")?;
     fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
     fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
     fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;
@@ -46,8 +47,12 @@ pub fn lay_out(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Resu
 /// The run of `suite` against the learner's `exercise_dir`.
 pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &[(String, String)]) -> RunSpec {
     let reporter = suite.with_file_name("reporter.mjs");
+    let guard = suite.with_file_name("guard.mjs");
     let mut command = Command::new(node_program());
     command
+        // The guard runs before anything else: it takes the reporter's channel away from
+        // the learner's code and freezes what suites rely on (see js/guard.mjs).
+        .arg(format!("--import={}", file_url(&guard)))
         .arg(format!("--test-reporter={}", reporter.display()))
         // The reporter writes to its own descriptor; nothing goes to this destination.
         .arg("--test-reporter-destination=stdout")
@@ -59,7 +64,6 @@ pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &
         .env_remove("NODE_OPTIONS")
         .env_remove("NODE_TEST_CONTEXT")
         .env("EXERCISE_DIR", exercise_dir)
-        .env("ROADMAP_REPORT_FD", REPORT_FD.to_string())
         .env("ROADMAP_SEED", SEED)
         .env("TZ", "UTC")
         .env("NODE_ENV", "test")
@@ -73,8 +77,24 @@ pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &
         exercise_dir: exercise_dir.to_path_buf(),
         command,
         deadline: exercise.timeout,
+        limits: exercise.limits(),
+        manifest: None,
         results: None,
     }
+}
+
+/// `file:///…` for a path, with the characters URLs cannot hold escaped.
+fn file_url(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut url = String::from("file://");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
 }
 
 pub const WARM_JS: &str = include_str!("js/warm.mjs");

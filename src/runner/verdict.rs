@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::events::{ErrorInfo, ReporterEvent};
 use super::results::{self, Results};
+use crate::manifest::Manifest;
 use crate::report::{Failure, Output, Problem, Report, Status, TestResult, TestStatus};
 
 /// Failure kinds that mean an exception escaped the learner's code rather than an
@@ -19,6 +20,13 @@ pub struct Collector {
     escaped: Option<ErrorInfo>,
     running: Vec<String>,
     ended: bool,
+    /// Every test the run reported (passed, failed or skipped), in order, for the
+    /// comparison with the suite's manifest.
+    reported: Vec<String>,
+    /// The counts Node reported at the end (`pass`, `fail`, …).
+    summary: Vec<(String, f64)>,
+    /// Why the reporter's channel cannot be trusted, if it cannot.
+    broken: Option<String>,
 }
 
 impl Collector {
@@ -31,6 +39,7 @@ impl Collector {
             }
             ReporterEvent::Pass { name, duration_ms } => {
                 self.finish(&name);
+                self.reported.push(name.clone());
                 self.tests.push(TestResult {
                     name,
                     status: TestStatus::Pass,
@@ -46,6 +55,9 @@ impl Collector {
                 if suite && error.kind == "subtestsFailed" {
                     return None;
                 }
+                if !suite {
+                    self.reported.push(name.clone());
+                }
                 if ESCAPED.contains(&error.kind.as_str()) && self.escaped.is_none() {
                     self.escaped = Some(error.clone());
                 }
@@ -60,14 +72,36 @@ impl Collector {
             }
             ReporterEvent::Skip { name } => {
                 self.finish(&name);
+                self.reported.push(name);
                 None
             }
             ReporterEvent::End => {
                 self.ended = true;
                 None
             }
-            ReporterEvent::Summary { .. } | ReporterEvent::Diagnostic { .. } => None,
+            ReporterEvent::Summary { key, value } => {
+                self.summary.push((key, value));
+                None
+            }
+            ReporterEvent::Tampered { reason } => {
+                self.broken(reason);
+                None
+            }
+            ReporterEvent::Diagnostic { .. } => None,
         }
+    }
+
+    /// Marks the channel as untrustworthy; the first reason is kept.
+    pub fn broken(&mut self, why: String) {
+        self.broken.get_or_insert(why);
+    }
+
+    /// Whether Node's final counts agree with the events: a pass count the events do not
+    /// add up to means events were lost or invented.
+    fn summary_disagrees(&self) -> Option<String> {
+        let passed = self.tests.iter().filter(|t| t.status == TestStatus::Pass).count() as f64;
+        let reported = self.summary.iter().find(|(k, _)| k == "pass").map(|(_, v)| *v)?;
+        (reported != passed).then(|| format!("Node counted {reported} passing tests but {passed} were reported"))
     }
 
     pub fn has_failures(&self) -> bool {
@@ -94,18 +128,39 @@ pub enum Exit {
 pub struct Ending {
     pub exit: Exit,
     pub timed_out: bool,
+    /// Set to the limit when the run was stopped for using more memory than it.
+    pub memory_limit_hit: Option<u64>,
     pub deadline: Duration,
     pub output: Output,
     pub duration: Duration,
 }
 
-pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending: Ending) -> Report {
-    let Collector { tests, escaped, running, ended } = collected;
+pub fn verdict(
+    exercise: &str,
+    exercise_dir: &str,
+    collected: Collector,
+    ending: Ending,
+    manifest: Option<&Manifest>,
+) -> Report {
+    let summary_disagrees = collected.summary_disagrees();
+    let Collector { mut tests, escaped, running, ended, reported, summary: _, broken } = collected;
     let unfinished_test = running.last().cloned();
     let failed = tests.iter().any(|t| t.status == TestStatus::Fail);
     let output_location = || find_location(&ending.output.text, exercise_dir);
+    let problem = |message: String| Some(Problem { message, location: None, fix: None });
 
-    let (status, problem) = if ending.timed_out {
+    let (mut status, mut problem) = if let Some(why) = broken {
+        let message = format!(
+            "the grade cannot be trusted: {why}. Something in the run interfered with roadmap's reporter; grading does not count this run"
+        );
+        (Status::Error, problem(message))
+    } else if let Some(limit) = ending.memory_limit_hit {
+        let message = format!(
+            "stopped for using more than {} MiB of memory (all processes of the run together): look for data that grows without bound, such as an array or a cache that is never trimmed, or reading a whole stream into memory",
+            limit / (1024 * 1024)
+        );
+        (Status::Memory, problem(message))
+    } else if ending.timed_out {
         let what = unfinished_test.as_deref().map(|t| format!(" while running `{t}`")).unwrap_or_default();
         let message = format!(
             "stopped after {}{what}: look for an infinite loop, or a promise or callback that never completes",
@@ -159,6 +214,40 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         (Status::Error, Some(Problem { message, location: output_location(), fix: None }))
     };
 
+    // A run that finished is held to the suite's own list of tests and to Node's counts.
+    if ended && matches!(status, Status::Pass | Status::Fail) {
+        let mismatch = manifest.map(|m| m.compare(&reported)).filter(|m| !m.is_empty());
+        if let Some(why) = summary_disagrees {
+            status = Status::Error;
+            problem = Some(Problem {
+                message: format!("the grade cannot be trusted: {why}"),
+                location: None,
+                fix: None,
+            });
+        } else if let Some(mismatch) = mismatch {
+            if mismatch.is_forgery() || status == Status::Pass {
+                status = Status::Error;
+                problem = Some(Problem {
+                    message: format!("the run does not match its suite: {}", mismatch.describe()),
+                    location: None,
+                    fix: None,
+                });
+            }
+            // Tests that never reported did not pass: they count as failed.
+            for name in mismatch.missing {
+                tests.push(TestResult {
+                    name,
+                    status: TestStatus::Fail,
+                    duration: Duration::ZERO,
+                    failure: Some(Failure {
+                        message: "not run: the suite stopped before this test reported".to_string(),
+                        ..Failure::default()
+                    }),
+                });
+            }
+        }
+    }
+
     Report {
         exercise: exercise.to_string(),
         status,
@@ -168,6 +257,7 @@ pub fn verdict(exercise: &str, exercise_dir: &str, collected: Collector, ending:
         output: ending.output,
         duration: ending.duration,
         regressions: Vec::new(),
+        containment: None,
     }
 }
 
@@ -183,8 +273,14 @@ pub fn from_command(exercise: &str, results: &Results, run_dir: &Path, ending: E
         output: ending.output.clone(),
         duration: ending.duration,
         regressions: Vec::new(),
+        containment: None,
     };
     let problem = |message: String| Some(Problem { message, location: None, fix: None });
+    if let Some(limit) = ending.memory_limit_hit {
+        report.status = Status::Memory;
+        report.problem = problem(format!("stopped for using more than {} MiB of memory", limit / (1024 * 1024)));
+        return report;
+    }
     if ending.timed_out {
         report.status = Status::Timeout;
         report.problem = problem(format!("stopped after {}", humantime::format_duration(ending.deadline)));
@@ -300,6 +396,7 @@ mod tests {
         Ending {
             exit,
             timed_out: false,
+            memory_limit_hit: None,
             deadline: Duration::from_secs(10),
             output: Output { text: output.to_string(), truncated_bytes: 0 },
             duration: Duration::from_millis(120),
@@ -331,7 +428,7 @@ mod tests {
     #[test]
     fn all_passing_and_a_clean_exit_is_a_pass() {
         let c = collect(vec![ReporterEvent::Pass { name: "a".into(), duration_ms: 1.0 }, ReporterEvent::End]);
-        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""));
+        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""), None);
         assert_eq!(r.status, Status::Pass);
         assert_eq!(r.passed(), 1);
     }
@@ -343,7 +440,7 @@ mod tests {
             fail("b", "testCodeFailure"),
             ReporterEvent::End,
         ]);
-        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""));
+        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""), None);
         assert_eq!(r.status, Status::Fail);
         assert_eq!(r.first_failure().unwrap().name, "b");
     }
@@ -351,7 +448,7 @@ mod tests {
     #[test]
     fn an_escaped_exception_is_an_error_with_its_location() {
         let c = collect(vec![fail("b", "uncaughtException"), ReporterEvent::End]);
-        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""));
+        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""), None);
         assert_eq!(r.status, Status::Error);
         assert_eq!(r.problem.unwrap().location.as_deref(), Some("a.js:3:9"));
     }
@@ -360,11 +457,11 @@ mod tests {
     fn a_load_failure_quotes_the_error_and_where_it_is() {
         let out = "file:///ex/m.js:2\n  retrun 1\n  ^^^^^^\n\nSyntaxError: Unexpected number\n    at ModuleLoader (node:internal)\n";
         let crash = "file:///ex/m.js:5\nTypeError: x is not a function\n";
-        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), crash));
+        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), crash), None);
         assert!(
             r.problem.unwrap().message.starts_with("an exception escaped your code and crashed the process: TypeError")
         );
-        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), out));
+        let r = verdict("x", "/ex", Collector::default(), ending(Exit::Code(1), out), None);
         assert_eq!(r.status, Status::Error);
         let p = r.problem.unwrap();
         assert_eq!(p.message, "your code failed to load: SyntaxError: Unexpected number");
@@ -374,7 +471,7 @@ mod tests {
     #[test]
     fn exiting_mid_test_names_the_test_and_the_code() {
         let c = collect(vec![ReporterEvent::Start { name: "counts".into() }]);
-        let r = verdict("x", "/ex", c, ending(Exit::Code(3), ""));
+        let r = verdict("x", "/ex", c, ending(Exit::Code(3), ""), None);
         assert_eq!(r.status, Status::Error);
         assert!(r.problem.unwrap().message.contains("exited with code 3 while `counts` was running"));
         assert_eq!(r.unfinished_test.as_deref(), Some("counts"));
@@ -388,7 +485,7 @@ mod tests {
         ]);
         let mut e = ending(Exit::Signal(9), "");
         e.timed_out = true;
-        let r = verdict("x", "/ex", c, e);
+        let r = verdict("x", "/ex", c, e, None);
         assert_eq!(r.status, Status::Timeout);
         assert!(r.problem.as_ref().unwrap().message.contains("stopped after 10s while running `loops`"));
         assert_eq!(r.passed(), 1);
@@ -396,7 +493,7 @@ mod tests {
 
     #[test]
     fn no_tests_is_an_error_not_a_pass() {
-        let r = verdict("x", "/ex", collect(vec![ReporterEvent::End]), ending(Exit::Code(0), ""));
+        let r = verdict("x", "/ex", collect(vec![ReporterEvent::End]), ending(Exit::Code(0), ""), None);
         assert_eq!(r.status, Status::Error);
     }
 

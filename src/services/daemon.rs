@@ -99,7 +99,7 @@ impl Daemon {
         stop_signal: libc::c_int,
     ) -> Result<Daemon> {
         let child = command.spawn().with_context(|| format!("cannot start {name}"))?;
-        crate::signals::track(child.id());
+        crate::signals::track(child.id(), crate::signals::Stop::Group);
         if let Some(dir) = pid_file.parent() {
             fs::create_dir_all(dir).ok();
         }

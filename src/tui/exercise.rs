@@ -120,6 +120,10 @@ fn verdict_line(report: &Report, theme: &Theme) -> Line<'static> {
             format!("⏱ TIMEOUT · stopped after {took}"),
             theme.bad().add_modifier(ratatui::style::Modifier::BOLD),
         ),
+        Status::Memory => Line::styled(
+            "⚠ MEMORY · stopped for using too much memory",
+            theme.bad().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
         Status::NeedsService => {
             Line::styled("● NEEDS A SERVICE · not graded", theme.warn().add_modifier(ratatui::style::Modifier::BOLD))
         }

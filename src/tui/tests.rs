@@ -91,6 +91,7 @@ fn report(status: Status, tests: Vec<TestResult>) -> Report {
         output: Output::default(),
         duration: Duration::from_millis(184),
         regressions: Vec::new(),
+        containment: None,
     }
 }
 

@@ -570,6 +570,7 @@ hints = ["one"]
             output: Output::default(),
             duration: Duration::ZERO,
             regressions: Vec::new(),
+            containment: None,
         })
     }
 

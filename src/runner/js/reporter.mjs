@@ -1,18 +1,53 @@
 // The NDJSON reporter the engine hands to `node --test-reporter`.
 //
-// It writes one JSON object per line straight to the file descriptor named by
-// ROADMAP_REPORT_FD with a synchronous write. A reporter that yields to the
-// `--test-reporter-destination` stream loses its last lines when
-// `--test-force-exit` ends the process, so this one never buffers.
+// It writes one signed line per event straight to the grading channel with a
+// synchronous write: `SEQ MAC JSON`, where MAC is an HMAC-SHA256 of `SEQ JSON` under the
+// run's key. A reporter that yields to the `--test-reporter-destination` stream loses
+// its last lines when `--test-force-exit` ends the process, so this one never buffers.
+//
+// The guard (guard.mjs) loads this module before any learner code and installs the
+// channel and key then. Everything it calls later is captured now, so learner code
+// that replaces JSON.stringify or a prototype method cannot rewrite what it reports.
+import { createHmac } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 
-const fd = Number(process.env.ROADMAP_REPORT_FD ?? 3);
+let channel = null;
+let installed = false;
+
+/** Called once by the guard; later calls change nothing. */
+export function install(given) {
+  if (installed) return;
+  installed = true;
+  channel = given;
+}
 const exerciseDir = process.env.EXERCISE_DIR ?? '';
 const MAX_VALUE = 4000;
 
+const apply = Reflect.apply;
+const stringify = JSON.stringify;
+const hasOwn = Object.hasOwn;
+const toWellFormed = String.prototype.toWellFormed;
+const hmacPrototype = Object.getPrototypeOf(createHmac('sha256', 'x'));
+const hmacUpdate = hmacPrototype.update;
+const hmacDigest = hmacPrototype.digest;
+const write = writeSync;
+let seq = 0;
+
+// A lone UTF-16 surrogate (half of an emoji, say) cannot be carried by JSON text that
+// the engine accepts: it becomes U+FFFD instead of breaking the line.
+function wellFormed(key, value) {
+  return typeof value === 'string' ? apply(toWellFormed, value, []) : value;
+}
+
 function emit(event) {
-  writeSync(fd, `${JSON.stringify(event)}\n`);
+  if (channel === null) return;
+  const json = stringify(event, wellFormed);
+  const line = `${seq} ${json}`;
+  const mac = createHmac('sha256', channel.key);
+  apply(hmacUpdate, mac, [line]);
+  write(channel.fd, `${seq} ${apply(hmacDigest, mac, ['hex'])} ${json}\n`);
+  seq += 1;
 }
 
 // Values are rendered by Node's own inspector, so the learner sees `Map(1) { 'a' => 1 }`
@@ -76,7 +111,15 @@ function end() {
   ended = true;
 }
 
+let invoked = false;
+
 export default async function* reporter(source) {
+  if (invoked) {
+    // Node's test runner calls a reporter once; a second call comes from elsewhere.
+    emit({ event: 'tampered', reason: 'the reporter was invoked a second time' });
+    return;
+  }
+  invoked = true;
   // describe() blocks arrive as tests too; their names prefix the leaf tests' names.
   const stack = [];
   for await (const { type, data } of source) {
@@ -90,7 +133,7 @@ export default async function* reporter(source) {
       case 'test:fail': {
         const isSuite = data.details?.type === 'suite';
         const path = [...stack.slice(0, data.nesting), data.name].join(' › ');
-        if (data.skip !== undefined || data.todo !== undefined) {
+        if (hasOwn(data, 'skip') || hasOwn(data, 'todo')) {
           emit({ event: 'skip', name: path });
           break;
         }
