@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::curriculum::{Course, CourseFiles, Exercise, find_curriculum_dir};
 use crate::grade;
-use crate::progress::{Progress, ProgressStore, Recovery};
+use crate::progress::{Aside, Progress, ProgressStore, Recovery};
 use crate::services::Services;
 use crate::workspace::Workspace;
 
@@ -60,44 +60,62 @@ impl Learner {
         Ok(learner)
     }
 
-    /// Rebuilds lost progress by re-checking every exercise the learner has changed.
-    /// Untouched exercises cannot have been passed, so they are not graded.
+    /// Rebuilds lost or damaged progress. What the file still shows is kept, and the
+    /// exercises it does not show as done are re-checked if the learner changed them
+    /// (an untouched starter cannot have been passed).
     fn recover(&mut self, recovery: Recovery) -> Result<()> {
-        let touched: Vec<&Exercise> = self
+        let unsure: Vec<&Exercise> = self
             .course
             .curriculum
             .exercises
             .iter()
-            .filter(|e| self.workspace.is_touched(&self.course.files, e))
+            .filter(|e| !self.progress.is_done(&e.id) && self.workspace.is_touched(&self.course.files, e))
             .collect();
+        let path = self.store.path().display();
         match &recovery {
-            Recovery::Missing if touched.is_empty() => return Ok(()),
+            Recovery::Missing if unsure.is_empty() => return Ok(()),
             Recovery::Missing => eprintln!(
-                "roadmap: {} is missing; rebuilding it by re-checking the {} exercise(s) you changed…",
-                self.store.path().display(),
-                touched.len()
+                "roadmap: {path} is missing; rebuilding it by re-checking the {} exercise(s) you changed…",
+                unsure.len()
             ),
-            Recovery::Corrupt { reason, moved_to } => eprintln!(
-                "roadmap: {} could not be read ({reason}). It was moved to {} so nothing is lost; rebuilding progress by re-checking the {} exercise(s) you changed…",
-                self.store.path().display(),
-                moved_to.display(),
-                touched.len()
-            ),
+            Recovery::Damaged { reason, aside } => {
+                let aside = match aside {
+                    Aside::Copied(copy) => format!("A copy of it is kept as {} so nothing is lost", copy.display()),
+                    Aside::NotCopied(why) => format!("It was left as it is ({why})"),
+                };
+                let recheck = match unsure.len() {
+                    0 => "no other exercise needs re-checking".to_string(),
+                    n => format!("is re-checking the {n} other exercise(s) you changed…"),
+                };
+                eprintln!(
+                    "roadmap: {path} {reason}. {aside}. roadmap kept everything it could read from it ({} done) and {recheck}",
+                    self.progress.done_count()
+                );
+            }
+        }
+        if !self.store.writable() {
+            eprintln!(
+                "roadmap: the workspace is read-only, so progress cannot be rebuilt now; showing what could be read."
+            );
+            return Ok(());
         }
         let services = Services::for_workspace(&self.workspace.root);
-        let reports = grade::parallel(&touched, grade::default_jobs(), |e| {
+        let reports = grade::parallel(&unsure, grade::default_jobs(), |e| {
             grade::grade(&self.course, &self.workspace, &services, e, |_| {})
         });
-        let mut progress = Progress::default();
-        let mut done = 0;
-        for (exercise, report) in touched.iter().zip(reports) {
-            let report = report?;
-            progress.record_exercise(exercise, report.status.label(), report.status.is_pass());
-            done += usize::from(report.status.is_pass());
+        let mut progress = self.progress.clone();
+        for (exercise, report) in unsure.iter().zip(reports) {
+            match report {
+                Ok(report) => progress.record_exercise(exercise, report.status.label(), report.status.is_pass()),
+                // One exercise that cannot be graded must not cost the others their passes.
+                Err(e) => eprintln!("roadmap: could not re-check {}: {e:#}", exercise.id),
+            }
         }
-        progress.current = self.next_pending(&progress, None);
+        if progress.current.as_deref().and_then(|id| self.course.curriculum.exercise(id)).is_none() {
+            progress.current = self.next_pending(&progress, None);
+        }
         self.store.replace(&progress)?;
-        eprintln!("roadmap: progress rebuilt: {done} exercise(s) done.");
+        eprintln!("roadmap: progress rebuilt: {} exercise(s) done.", progress.done_count());
         self.progress = progress;
         Ok(())
     }

@@ -133,6 +133,16 @@ impl Session {
         }
     }
 
+    /// Changes the progress file; if something else had damaged or emptied it, the
+    /// learner is told what was put back.
+    fn update_progress(&self, change: impl FnOnce(&mut crate::progress::Progress)) -> Result<()> {
+        let updated = self.store.update(change)?;
+        if let Some(repair) = updated.repair {
+            let _ = self.tx.send(Msg::App(Event::Notice(repair.to_string())));
+        }
+        Ok(())
+    }
+
     fn perform_one(&mut self, effect: Effect, saved_at: Option<SystemTime>) -> Result<()> {
         match effect {
             Effect::Start { run, exercise } => {
@@ -143,13 +153,13 @@ impl Session {
             }
             Effect::Record { exercise, status, passed } => {
                 let exercise = self.course.curriculum.exercise(&exercise).context("unknown exercise")?;
-                self.store.update(|p| p.record_exercise(exercise, &status, passed))?;
+                self.update_progress(|p| p.record_exercise(exercise, &status, passed))?;
             }
             Effect::SetCurrent(id) => {
-                self.store.update(|p| p.current = Some(id))?;
+                self.update_progress(|p| p.current = Some(id))?;
             }
             Effect::HintShown { exercise, shown } => {
-                self.store.update(|p| {
+                self.update_progress(|p| {
                     let entry = p.exercises.entry(exercise).or_default();
                     entry.hints_shown = entry.hints_shown.max(shown);
                 })?;

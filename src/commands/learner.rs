@@ -22,7 +22,7 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
     drop(services);
     live.clear();
     let passed = report.status.is_pass();
-    let (progress, newly_done) = learner.store.update(|p| {
+    let updated = learner.store.update(|p| {
         let was_done = p.is_done(&exercise.id);
         p.record_exercise(&exercise, report.status.label(), passed);
         if passed && p.current.as_deref().is_none_or(|c| c == exercise.id) {
@@ -30,6 +30,10 @@ pub fn run(flag: Option<&Path>, name: Option<&str>) -> Result<Code> {
         }
         passed && !was_done
     })?;
+    if let Some(repair) = &updated.repair {
+        eprintln!("roadmap: {repair}");
+    }
+    let (progress, newly_done) = (updated.progress, updated.value);
 
     print!("{}", human::report(&learner.course.curriculum, &exercise, &report, style));
     if passed {
@@ -56,11 +60,15 @@ pub fn hint(flag: Option<&Path>, name: Option<&str>, all: bool) -> Result<Code> 
     let learner = Learner::open(flag)?;
     let exercise = learner.exercise(name)?.clone();
     let total = exercise.hints.len();
-    let (_, shown) = learner.store.update(|p| {
+    let updated = learner.store.update(|p| {
         let entry = p.exercises.entry(exercise.id.clone()).or_default();
         entry.hints_shown = if all { total as u32 } else { (entry.hints_shown + 1).min(total as u32) };
         entry.hints_shown as usize
     })?;
+    if let Some(repair) = &updated.repair {
+        eprintln!("roadmap: {repair}");
+    }
+    let shown = updated.value;
     println!("Hints for {} · {}\n", exercise.id, exercise.title);
     for (i, hint) in exercise.hints.iter().take(shown).enumerate() {
         println!("{}. {hint}\n", i + 1);
