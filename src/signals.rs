@@ -39,11 +39,14 @@ pub fn on_signal(handler: impl Fn(i32) + Send + Sync + 'static) {
     let _ = HANDLER.set(Box::new(handler));
 }
 
-/// Kills every process group roadmap started and has not finished with.
+/// Kills every process group roadmap started and has not finished with, and leaves the
+/// private servers (they are shared between roadmap processes, so only the last user
+/// stops them).
 pub fn kill_all() {
     for pid in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
         crate::runner::kill_group(pid);
     }
+    crate::services::leave_all();
 }
 
 fn stop_set() -> libc::sigset_t {
