@@ -1,10 +1,15 @@
 //! The infrastructure exercises declare (PostgreSQL, Redis, RabbitMQ), handed to suites
-//! as connection URLs. The engine starts private servers itself, on free ports, once
-//! per session, and gives every run a clean slate (a fresh database, a flushed Redis).
+//! as connection URLs. The engine starts private servers itself, on free ports, shared
+//! by the roadmap processes of a workspace and stopped when the last one leaves, and
+//! gives every run a clean slate (a fresh database, an empty Redis database of its own).
 //! `DATABASE_URL`, `REDIS_URL` and `AMQP_URL` point it at servers of the learner's
-//! instead. A service that cannot be had makes the exercise `needs-service` with the
-//! command that fixes it; it is never skipped or faked.
+//! instead. Every setup step has a deadline. A service that cannot be had makes the
+//! exercise `needs-service` with the command that fixes it; it is never skipped or faked.
 mod daemon;
+mod deadline;
+mod lease;
+mod leftovers;
+mod lock;
 mod postgres;
 mod redis;
 
@@ -13,8 +18,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::curriculum::Service;
+use lease::Lease;
 use postgres::{Postgres, RunDatabase};
-use redis::Redis;
+use redis::{Redis, RunRedis};
 
 /// A service that is not available, and how to make it so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,36 +50,46 @@ const SET_AMQP: &str = "export AMQP_URL=amqp://guest:guest@127.0.0.1:5672 (roadm
 pub struct Prepared {
     pub env: Vec<(String, String)>,
     _databases: Vec<RunDatabase>,
+    _redis: Vec<RunRedis>,
 }
 
 /// The services of one session (a `roadmap run`, a watch session, a dev check).
 pub struct Services {
     state_dir: PathBuf,
     ephemeral: bool,
+    /// This session's use of the private servers, taken when it first needs one.
+    lease: OnceLock<Result<Arc<Lease>, String>>,
     postgres: OnceLock<Result<Arc<Postgres>, Missing>>,
     redis: OnceLock<Result<Redis, Missing>>,
 }
 
 impl Services {
-    /// Services for a workspace: state (pid files, logs, the database cluster) lives in
-    /// `<root>/.roadmap/services/` and is reused by later sessions.
+    /// Services for a workspace: state (the servers' records, lock files, logs, the
+    /// database cluster) lives in `<root>/.roadmap/services/`, shared with the other
+    /// roadmap processes in the workspace and reused by later sessions.
     pub fn for_workspace(root: &Path) -> Services {
+        Services::new(root, false)
+    }
+
+    /// Services for a throwaway folder: their servers, cluster and state are removed
+    /// when they stop, or by the next roadmap process if this one is killed.
+    pub fn ephemeral(root: &Path) -> Services {
+        Services::new(root, true)
+    }
+
+    fn new(root: &Path, ephemeral: bool) -> Services {
         Services {
             state_dir: root.join(".roadmap").join("services"),
-            ephemeral: false,
+            ephemeral,
+            lease: OnceLock::new(),
             postgres: OnceLock::new(),
             redis: OnceLock::new(),
         }
     }
 
-    /// Services for a throwaway folder: everything is removed when they stop.
-    pub fn ephemeral(root: &Path) -> Services {
-        Services { ephemeral: true, ..Services::for_workspace(root) }
-    }
-
     /// Starts (once) what `needs` lists and sets up a clean slate for one run.
     pub fn prepare(&self, needs: &[Service]) -> Result<Prepared, Missing> {
-        let mut prepared = Prepared { env: Vec::new(), _databases: Vec::new() };
+        let mut prepared = Prepared { env: Vec::new(), _databases: Vec::new(), _redis: Vec::new() };
         for &service in needs {
             let url = match service {
                 Service::Postgres => {
@@ -85,10 +101,16 @@ impl Services {
                 }
                 Service::Redis => {
                     let redis = self.redis.get_or_init(|| self.start_redis()).as_ref().map_err(Clone::clone)?;
-                    redis.flush().map_err(|e| {
-                        missing(service, format!("cannot flush Redis before the run: {e:#}"), INSTALL_REDIS)
+                    let run = redis.for_run().map_err(|e| {
+                        missing(
+                            service,
+                            format!("cannot get an empty Redis database for the run: {e:#}"),
+                            INSTALL_REDIS,
+                        )
                     })?;
-                    redis.url.clone()
+                    let url = run.url.clone();
+                    prepared._redis.push(run);
+                    url
                 }
                 Service::Amqp => amqp_url()?,
             };
@@ -114,15 +136,30 @@ impl Services {
                 INSTALL_POSTGRES,
             ));
         };
+        let could_not = |e: String| {
+            missing(Service::Postgres, format!("could not start a private PostgreSQL: {e}"), INSTALL_POSTGRES)
+        };
+        let lease = self.lease().map_err(could_not)?;
         let cluster = self.cluster_dir();
         if cluster.starts_with(std::env::temp_dir()) {
-            remove_orphan_clusters(&cluster);
             // Which workspace the cluster belongs to, so it can be removed once that is gone.
             let _ = std::fs::write(cluster.with_extension("owner"), self.state_dir.to_string_lossy().as_bytes());
         }
-        Postgres::start(&bin, &self.state_dir, &cluster, self.ephemeral).map_err(|e| {
-            missing(Service::Postgres, format!("could not start a private PostgreSQL: {e:#}"), INSTALL_POSTGRES)
-        })
+        Postgres::private(&bin, &lease, &cluster).map_err(|e| could_not(format!("{e:#}")))
+    }
+
+    /// Joins the users of the private servers, first cleaning up after killed ones.
+    fn lease(&self) -> Result<Arc<Lease>, String> {
+        self.lease
+            .get_or_init(|| {
+                leftovers::clean(&self.cluster_dir());
+                let lease = Lease::take(&self.state_dir).map_err(|e| format!("{e:#}"))?;
+                if self.ephemeral {
+                    leftovers::register(&self.state_dir, &self.cluster_dir()).map_err(|e| format!("{e:#}"))?;
+                }
+                Ok(lease)
+            })
+            .clone()
     }
 
     /// As root, PostgreSQL runs as the `postgres` user, which must be able to reach its
@@ -130,12 +167,7 @@ impl Services {
     /// cluster goes to a folder of its own in the system's temp directory.
     fn cluster_dir(&self) -> PathBuf {
         if daemon::running_as_root() {
-            let key = self
-                .state_dir
-                .to_string_lossy()
-                .bytes()
-                .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
-            std::env::temp_dir().join(format!("roadmap-pg-{key:016x}"))
+            std::env::temp_dir().join(format!("roadmap-pg-{}", path_key(&self.state_dir)))
         } else {
             self.state_dir.join("postgres")
         }
@@ -156,8 +188,10 @@ impl Services {
         let Some(binary) = binary.filter(|b| daemon::is_executable(b)) else {
             return Err(missing(Service::Redis, "redis-server was not found on PATH".into(), INSTALL_REDIS));
         };
-        Redis::start(&binary, &self.state_dir)
-            .map_err(|e| missing(Service::Redis, format!("could not start a private Redis: {e:#}"), INSTALL_REDIS))
+        let could_not =
+            |e: String| missing(Service::Redis, format!("could not start a private Redis: {e}"), INSTALL_REDIS);
+        let lease = self.lease().map_err(could_not)?;
+        Redis::private(&binary, &lease).map_err(|e| could_not(format!("{e:#}")))
     }
 
     /// How long starting each service took this session, for reports.
@@ -173,32 +207,34 @@ impl Services {
     }
 }
 
-/// Removes the clusters (kept in the temp folder when running as root) of workspaces
-/// that no longer exist and whose server is not running, so deleted workspaces do not
-/// leave their databases behind.
-fn remove_orphan_clusters(current: &Path) {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_owner_file = path.extension().is_some_and(|e| e == "owner");
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !is_owner_file || !name.starts_with("roadmap-pg-") || path.with_extension("") == current {
-            continue;
+impl Drop for Services {
+    fn drop(&mut self) {
+        // Leave as a client before the server may be stopped.
+        if let Some(Ok(postgres)) = self.postgres.get() {
+            postgres.close();
         }
-        let owner = std::fs::read_to_string(&path).unwrap_or_default();
-        if owner.is_empty() || Path::new(&owner).exists() {
-            continue;
-        }
-        let cluster = path.with_extension("");
-        let running = std::fs::read_to_string(cluster.join("postmaster.pid"))
-            .ok()
-            .and_then(|pid| pid.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
-            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-        if !running {
-            let _ = std::fs::remove_dir_all(&cluster);
-            let _ = std::fs::remove_file(&path);
+        if let Some(Ok(lease)) = self.lease.take() {
+            lease.leave();
+            if self.ephemeral {
+                leftovers::remove_throwaway(&self.state_dir, &self.cluster_dir());
+            }
         }
     }
+}
+
+/// Leaves the private servers (stopping them if this process is their last user): for
+/// a stop signal, after which roadmap exits without running destructors.
+pub fn leave_all() {
+    lease::leave_all();
+}
+
+/// A short, stable name for a path, for files that stand for it in the temp folder.
+fn path_key(path: &Path) -> String {
+    let hash = path
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    format!("{hash:016x}")
 }
 
 fn env_url(var: &str) -> Option<String> {

@@ -8,7 +8,8 @@ static ACTIVE: Mutex<Vec<(u32, Stop)>> = Mutex::new(Vec::new());
 /// How to stop something roadmap started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
-    /// SIGKILL to its whole process group (servers, and runs where nothing better exists).
+    /// SIGKILL to its whole process group (runs where nothing better exists: macOS).
+    #[cfg_attr(target_os = "linux", allow(dead_code))]
     Group,
     /// This signal to the process itself: a run's supervisor, which takes the run down.
     Signal(i32),
@@ -48,7 +49,8 @@ pub fn on_signal(handler: impl Fn(i32) + Send + Sync + 'static) {
     let _ = HANDLER.set(Box::new(handler));
 }
 
-/// Stops everything roadmap started and has not finished with.
+/// Stops everything roadmap started and has not finished with, and leaves the private
+/// servers (they are shared between roadmap processes, so only the last user stops them).
 pub fn kill_all() {
     for (pid, stop) in ACTIVE.lock().map(|a| a.clone()).unwrap_or_default() {
         match stop {
@@ -59,6 +61,7 @@ pub fn kill_all() {
             },
         }
     }
+    crate::services::leave_all();
 }
 
 fn stop_set() -> libc::sigset_t {

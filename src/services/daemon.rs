@@ -1,6 +1,5 @@
 //! What the private servers have in common: a free port, a process group of their own,
-//! a pid file under `.roadmap/services/` so one left behind by a killed engine is found
-//! and stopped at the next start, and a clean stop.
+//! checks that a recorded pid is still the server it was, and a clean stop.
 use std::fs;
 use std::io;
 use std::net::TcpListener;
@@ -82,96 +81,77 @@ pub fn prepare(command: &mut Command, run_as: Option<RunAs>, log: &Path) -> Resu
     Ok(())
 }
 
-/// A running server: stopped gracefully (SIGTERM, then SIGKILL) when dropped.
-pub struct Daemon {
-    pub name: &'static str,
-    child: Child,
-    pid_file: PathBuf,
-    /// The signal that asks this server for a quick, clean stop.
-    stop_signal: libc::c_int,
+/// Starts a server. It is not registered to be killed with roadmap's own process
+/// groups: other roadmap processes may be using it, and only the last one to leave
+/// stops it (see `lease`).
+pub fn spawn(name: &str, mut command: Command) -> Result<Child> {
+    command.spawn().with_context(|| format!("cannot start {name}"))
 }
 
-impl Daemon {
-    pub fn spawn(
-        name: &'static str,
-        mut command: Command,
-        pid_file: PathBuf,
-        stop_signal: libc::c_int,
-    ) -> Result<Daemon> {
-        let child = command.spawn().with_context(|| format!("cannot start {name}"))?;
-        crate::signals::track(child.id(), crate::signals::Stop::Group);
-        if let Some(dir) = pid_file.parent() {
-            fs::create_dir_all(dir).ok();
-        }
-        fs::write(&pid_file, format!("{}\n", child.id()))
-            .with_context(|| format!("cannot write {}", pid_file.display()))?;
-        Ok(Daemon { name, child, pid_file, stop_signal })
-    }
-
-    /// Whether the server died (e.g. it could not bind its port).
-    pub fn exited(&mut self) -> Option<String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(status.to_string()),
-            _ => None,
-        }
-    }
+/// Whether `pid` is a running process. A zombie has exited already: it only waits for
+/// a parent (perhaps an init that never reaps) to collect its status.
+pub fn alive(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start()).unwrap_or("");
+        !(state.starts_with('Z') || state.starts_with('X'))
+    })
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signalling our own child's process group.
-        unsafe {
-            libc::killpg(pid, self.stop_signal);
-        }
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        crate::runner::kill_group(self.child.id());
-        let _ = self.child.wait();
-        crate::signals::untrack(self.child.id());
-        let _ = fs::remove_file(&self.pid_file);
-    }
-}
-
-/// Stops a server a previous engine left behind (it was killed before it could stop
-/// it), found through its pid file. Only a process whose command line mentions `marker`
-/// is touched, so a recycled pid is never killed by mistake.
-pub fn stop_leftover(pid_file: &Path, marker: &str) {
-    let Ok(text) = fs::read_to_string(pid_file) else { return };
-    let _ = fs::remove_file(pid_file);
-    let Ok(pid) = text.trim().parse::<i32>() else { return };
+/// Whether `pid` is running and its command line contains `marker`, so a pid that a
+/// recycled process now carries is never mistaken for a server of ours.
+pub fn runs(pid: u32, marker: &str) -> bool {
     let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    if !String::from_utf8_lossy(&cmdline).contains(marker) {
-        return;
-    }
-    // SAFETY: signalling the group of a process we started in an earlier session.
+    !marker.is_empty() && alive(pid) && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(marker)
+}
+
+/// Stops the server `pid` and its process group: `signal` first (its quick, clean
+/// stop), SIGKILL if it is still there after a few seconds. A server this process
+/// started is also reaped through `child`.
+pub fn stop(pid: u32, signal: libc::c_int, mut child: Option<&mut Child>) {
+    let gone = |child: &mut Option<&mut Child>| match child {
+        Some(child) => matches!(child.try_wait(), Ok(Some(_))),
+        None => !alive(pid),
+    };
+    // SAFETY: signalling a process group this or an earlier roadmap started.
     unsafe {
-        libc::killpg(pid, libc::SIGTERM);
+        libc::killpg(pid as libc::pid_t, signal);
     }
     let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline && Path::new(&format!("/proc/{pid}")).exists() {
-        std::thread::sleep(Duration::from_millis(20));
+    while Instant::now() < deadline && !gone(&mut child) {
+        std::thread::sleep(Duration::from_millis(10));
     }
-    crate::runner::kill_group(pid as u32);
+    crate::runner::kill_group(pid);
+    match child {
+        Some(child) => {
+            let _ = child.wait();
+        }
+        None => {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline && alive(pid) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
 }
 
 /// Polls `ready` until it succeeds or `limit` passes; fails with the server's log tail.
-pub fn wait_ready(daemon: &mut Daemon, log: &Path, limit: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
+pub fn wait_ready(
+    child: &mut Child,
+    name: &str,
+    log: &Path,
+    limit: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<()> {
     let start = Instant::now();
     loop {
         if ready() {
             return Ok(());
         }
-        if let Some(status) = daemon.exited() {
-            anyhow::bail!("{} exited ({status}) while starting: {}", daemon.name, log_tail(log));
+        if let Ok(Some(status)) = child.try_wait() {
+            anyhow::bail!("{name} exited ({status}) while starting: {}", log_tail(log));
         }
         if start.elapsed() > limit {
-            anyhow::bail!("{} did not become ready within {:?}: {}", daemon.name, limit, log_tail(log));
+            anyhow::bail!("{name} did not become ready within {:?}: {}", limit, log_tail(log));
         }
         std::thread::sleep(Duration::from_millis(5));
     }
