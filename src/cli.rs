@@ -105,6 +105,10 @@ pub enum DevCommand {
         /// How many suites to run at once (default: the number of cores).
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// Write each suite's manifest (its tests, and which ones the starter already
+        /// passes) from this check's runs, instead of comparing with the recorded one.
+        #[arg(long)]
+        record: bool,
         /// Check only these exercises.
         exercises: Vec<String>,
     },

@@ -39,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<Code> {
         Command::Solution { exercise } => learner::solution(flag, &exercise),
         Command::Progress { json } => learner::progress(flag, json),
         Command::List { plain } => learner::list(flag, plain),
-        Command::Dev(DevCommand::Check { jobs, exercises }) => dev_check::run(flag, jobs, &exercises),
+        Command::Dev(DevCommand::Check { jobs, record, exercises }) => dev_check::run(flag, jobs, record, &exercises),
         Command::Dev(DevCommand::New { target, title }) => dev_new::run(flag, &target, title.as_deref()),
         Command::Grade(args) => grade::run(flag, &args),
         Command::CiTemplate => {

@@ -18,12 +18,23 @@ use std::path::{Path, PathBuf};
 pub struct Course {
     pub files: CourseFiles,
     pub curriculum: Curriculum,
+    /// Whether runs are compared with their suites' manifests. Off only while `dev check
+    /// --record` writes new ones.
+    pub check_manifests: bool,
 }
 
 impl Course {
     pub fn open(files: CourseFiles) -> Result<Course, CurriculumErrors> {
         let curriculum = load(&files)?;
-        Ok(Course { files, curriculum })
+        Ok(Course { files, curriculum, check_manifests: true })
+    }
+
+    /// The recorded manifest of `exercise`'s suite, if the course has one.
+    pub fn manifest(&self, exercise: &Exercise) -> anyhow::Result<Option<crate::manifest::Manifest>> {
+        if !self.check_manifests {
+            return Ok(None);
+        }
+        crate::runner::load_manifest(&self.files, exercise)
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::curriculum::{Course, CourseFiles, Exercise};
+use crate::curriculum::{Course, Exercise};
 use crate::report::{Output, Report, Status};
 use crate::runner::{self, CancelSlot, Outcome, Run, RunEvent};
 use crate::services::Services;
@@ -35,20 +35,28 @@ pub fn grade_dir(
     slot: Option<&CancelSlot>,
     mut listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
+    if !exercise_dir.is_dir() {
+        let message = format!(
+            "the folder {} is missing, so there is nothing to grade (`roadmap reset {}` brings the starter back)",
+            exercise.starter_rel(),
+            exercise.id
+        );
+        return Ok(Report::error(&exercise.id, message));
+    }
     let Some(stage) = &exercise.stage else {
-        return grade_one(&course.files, services, exercise, exercise_dir, run_root, slot, listen);
+        return grade_one(course, services, exercise, exercise_dir, run_root, slot, listen);
     };
     let mut reports = Vec::new();
     for id in std::iter::once(&exercise.id).chain(stage.earlier.iter().rev()) {
         let stage_exercise = course.curriculum.exercise(id).context("a stage of the project is missing")?;
-        let report = grade_one(&course.files, services, stage_exercise, exercise_dir, run_root, slot, &mut listen)?;
+        let report = grade_one(course, services, stage_exercise, exercise_dir, run_root, slot, &mut listen)?;
         reports.push((stage_exercise, report));
     }
     Ok(merge_stages(exercise, reports))
 }
 
 fn grade_one(
-    files: &CourseFiles,
+    course: &Course,
     services: &Services,
     exercise: &Exercise,
     exercise_dir: &Path,
@@ -60,7 +68,8 @@ fn grade_one(
         Ok(prepared) => prepared,
         Err(missing) => return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix)),
     };
-    let spec = runner::prepare(files, exercise, exercise_dir, &run_root.join(&exercise.id), &prepared.env)?;
+    let mut spec = runner::prepare(&course.files, exercise, exercise_dir, &run_root.join(&exercise.id), &prepared.env)?;
+    spec.manifest = course.manifest(exercise)?;
     let run = Run::start(spec)?;
     if let Some(slot) = slot {
         if !slot.attach(run.canceller()) {

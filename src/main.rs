@@ -3,6 +3,7 @@ mod cli;
 mod commands;
 mod context;
 mod curriculum;
+mod flags;
 mod grade;
 mod manifest;
 mod progress;

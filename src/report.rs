@@ -124,6 +124,16 @@ impl Report {
         self.tests.iter().find(|t| t.status == TestStatus::Fail)
     }
 
+    /// A report for an exercise that could not be run at all (its folder is missing, say).
+    pub fn error(exercise: &str, message: String) -> Report {
+        let mut report = Report::needs_service(exercise, message, String::new());
+        report.status = Status::Error;
+        if let Some(problem) = report.problem.as_mut() {
+            problem.fix = None;
+        }
+        report
+    }
+
     /// A report for a run that never started because a service is missing.
     pub fn needs_service(exercise: &str, message: String, fix: String) -> Report {
         Report {

@@ -69,9 +69,7 @@ pub fn prepare(
     match &exercise.runner {
         Runner::Node => {
             let suite = node::materialise(files, exercise, run_dir)?;
-            let mut spec = node::spec(exercise, exercise_dir, &suite, env);
-            spec.manifest = load_manifest(files, exercise)?;
-            Ok(spec)
+            Ok(node::spec(exercise, exercise_dir, &suite, env))
         }
         Runner::Command { argv, results } => {
             node::lay_out(files, exercise, run_dir)?;

@@ -1,6 +1,7 @@
 //! Points: what a graded exercise earns. Each exercise (and each project stage) is worth
 //! the points `curriculum.toml` gives it, with partial credit per passing test.
 use crate::curriculum::Exercise;
+use crate::manifest::Manifest;
 use crate::report::{Report, Status, TestResult, TestStatus};
 
 /// One graded exercise with its points.
@@ -14,11 +15,25 @@ pub struct Scored {
     pub possible: u32,
     pub passed: usize,
     pub total: usize,
+    /// Tests the untouched starter passes already: they earn no points.
+    pub free_tests: Vec<String>,
+    /// What a teacher may want to review: learner code that reaches for the grader.
+    pub flags: Vec<String>,
 }
 
 impl Scored {
-    pub fn new(exercise: Exercise, task_id: usize, report: Report) -> Scored {
-        let own: Vec<&TestResult> = own_tests(&exercise, &report).collect();
+    /// Scores `report`. With the suite's manifest, tests the untouched starter already
+    /// passes earn nothing: points come from the work the learner did.
+    pub fn new(exercise: Exercise, task_id: usize, report: Report, manifest: Option<&Manifest>) -> Scored {
+        let prefix = stage_prefix(&exercise);
+        let free = |t: &&TestResult| {
+            manifest.is_some_and(|m| {
+                let name = prefix.as_deref().and_then(|p| t.name.strip_prefix(p)).unwrap_or(&t.name);
+                m.starter_passes.contains(name)
+            })
+        };
+        let free_tests: Vec<String> = own_tests(&exercise, &report).filter(free).map(|t| t.name.clone()).collect();
+        let own: Vec<&TestResult> = own_tests(&exercise, &report).filter(|t| !free(t)).collect();
         let passed = own.iter().filter(|t| t.status == TestStatus::Pass).count();
         let total = own.len();
         let possible = exercise.points;
@@ -28,7 +43,7 @@ impl Scored {
             _ if total == 0 => 0.0,
             _ => round2(f64::from(possible) * passed as f64 / total as f64),
         };
-        Scored { exercise, task_id, report, earned, possible, passed, total }
+        Scored { exercise, task_id, report, earned, possible, passed, total, free_tests, flags: Vec::new() }
     }
 
     /// The points one passing test of this exercise is worth.
@@ -38,6 +53,11 @@ impl Scored {
 
     pub fn is_own(&self, test: &TestResult) -> bool {
         is_own(&self.exercise, test)
+    }
+
+    /// Whether `test` passing earns points.
+    pub fn earns(&self, test: &TestResult) -> bool {
+        self.is_own(test) && test.status == TestStatus::Pass && !self.free_tests.contains(&test.name)
     }
 }
 
@@ -52,6 +72,12 @@ fn is_own(exercise: &Exercise, test: &TestResult) -> bool {
         Some(stage) => test.name.starts_with(&format!("stage {} · ", stage.number)),
         None => true,
     }
+}
+
+/// What a stage's own tests are prefixed with in its merged report (see
+/// `grade::merge_stages`): `stage N · Title › `.
+pub fn stage_prefix(exercise: &Exercise) -> Option<String> {
+    exercise.stage.as_ref().map(|s| format!("stage {} · {} › ", s.number, exercise.title))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,11 +155,11 @@ mod tests {
 
     #[test]
     fn partial_credit_per_passing_test() {
-        let s = Scored::new(exercise(10, None), 1, report(Status::Fail, &[("a", true), ("b", false), ("c", true)]));
+        let s = Scored::new(exercise(10, None), 1, report(Status::Fail, &[("a", true), ("b", false), ("c", true)]), None);
         assert_eq!((s.earned, s.passed, s.total), (6.67, 2, 3));
         assert_eq!(s.per_test(), 3.33);
-        assert_eq!(Scored::new(exercise(10, None), 1, report(Status::Pass, &[("a", true)])).earned, 10.0);
-        assert_eq!(Scored::new(exercise(10, None), 1, report(Status::NeedsService, &[])).earned, 0.0);
+        assert_eq!(Scored::new(exercise(10, None), 1, report(Status::Pass, &[("a", true)]), None).earned, 10.0);
+        assert_eq!(Scored::new(exercise(10, None), 1, report(Status::NeedsService, &[]), None).earned, 0.0);
     }
 
     #[test]
@@ -150,14 +176,25 @@ mod tests {
             Status::Fail,
             &[("stage 2 · B › one", true), ("stage 2 · B › two", true), ("stage 1 · A › old", false)],
         );
-        let s = Scored::new(exercise(50, Some(stage)), 2, r);
+        let s = Scored::new(exercise(50, Some(stage)), 2, r, None);
         assert_eq!((s.earned, s.passed, s.total), (50.0, 2, 2));
     }
 
     #[test]
+    fn tests_the_starter_already_passes_earn_nothing() {
+        let mut manifest = Manifest { tests: vec!["exports".into(), "adds".into(), "rounds".into()], ..Default::default() };
+        manifest.starter_passes.insert("exports".into());
+        let untouched = report(Status::Fail, &[("exports", true), ("adds", false), ("rounds", false)]);
+        let s = Scored::new(exercise(10, None), 1, untouched, Some(&manifest));
+        assert_eq!((s.earned, s.passed, s.total), (0.0, 0, 2));
+        let half = report(Status::Fail, &[("exports", true), ("adds", true), ("rounds", false)]);
+        assert_eq!(Scored::new(exercise(10, None), 1, half, Some(&manifest)).earned, 5.0);
+    }
+
+    #[test]
     fn totals_and_formatting() {
-        let a = Scored::new(exercise(10, None), 1, report(Status::Pass, &[("a", true)]));
-        let b = Scored::new(exercise(30, None), 2, report(Status::Fail, &[("a", true), ("b", false)]));
+        let a = Scored::new(exercise(10, None), 1, report(Status::Pass, &[("a", true)]), None);
+        let b = Scored::new(exercise(30, None), 2, report(Status::Fail, &[("a", true), ("b", false)]), None);
         let t = totals(&[a, b]);
         assert_eq!((t.earned, t.possible, t.passing, t.count), (25.0, 40, 1, 2));
         assert_eq!(fmt_points(25.0), "25");

@@ -16,7 +16,7 @@ fn graded_sandbox() -> Sandbox {
 #[test]
 fn grades_every_exercise_and_prints_points_last() {
     let sb = graded_sandbox();
-    let out = sb.cmd().arg("grade").assert().code(1).get_output().stdout.clone();
+    let out = sb.grade().assert().code(1).get_output().stdout.clone();
     let out = String::from_utf8(out).unwrap();
     assert!(out.contains("✓ sum"), "{out}");
     assert!(out.contains("✗ greet"), "{out}");
@@ -29,8 +29,7 @@ fn writes_json_junit_and_markdown_in_one_run() {
     sb.write("greet", "greet.js", "export const greet = (name) => name === 'Ada' ? 'Hello, Ada!' : '';\n");
     let dir = tempfile::tempdir().unwrap();
     let (json, junit, md) = (dir.path().join("r.json"), dir.path().join("r.xml"), dir.path().join("r.md"));
-    sb.cmd()
-        .arg("grade")
+    sb.grade()
         .arg(format!("--format=json={}", json.display()))
         .arg(format!("--format=junit={}", junit.display()))
         .arg(format!("--format=markdown={}", md.display()))
@@ -77,8 +76,8 @@ fn writes_json_junit_and_markdown_in_one_run() {
 #[test]
 fn fail_under_passes_a_course_on_points() {
     let sb = graded_sandbox();
-    sb.cmd().args(["grade", "--fail-under", "10"]).assert().success();
-    sb.cmd().args(["grade", "--fail-under", "10.5"]).assert().code(1);
+    sb.grade().args(["--fail-under", "10"]).assert().success();
+    sb.grade().args(["--fail-under", "10.5"]).assert().code(1);
 }
 
 #[test]
@@ -91,7 +90,7 @@ fn the_submission_is_never_modified_even_by_hostile_code() {
         "import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('../../../pwned.txt', import.meta.url), 'x');\nwriteFileSync(new URL('./greet.js', import.meta.url), 'overwritten');\nlet calls = 0;\nexport function greet(name) { if (++calls > 1) for (;;) {} return `Hello, ${name}!`; }\n",
     );
     let before = sb.read("exercises/basics/greet/greet.js");
-    let out = sb.cmd().args(["grade", "--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let out = sb.grade().args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     let json_end = text.rfind("Points").unwrap();
     let v: serde_json::Value = serde_json::from_str(&text[..json_end]).unwrap();
@@ -106,15 +105,14 @@ fn cannot_grade_without_a_workspace_packages_or_node() {
     let dir = tempfile::tempdir().unwrap();
     roadmap().current_dir(dir.path()).arg("grade").assert().code(2).stderr(contains("not a roadmap workspace"));
     let sb = Sandbox::new();
-    sb.cmd().arg("grade").assert().code(2).stderr(contains("run `npm ci`"));
+    sb.grade().assert().code(2).stderr(contains("run `npm ci`"));
     fs::create_dir(sb.ws().join("node_modules")).unwrap();
-    sb.cmd()
+    sb.grade()
         .env("ROADMAP_NODE", "/nonexistent/node")
-        .arg("grade")
         .assert()
         .code(2)
         .stderr(contains("Node.js was not found"));
-    sb.cmd().args(["grade", "--format", "yaml"]).assert().code(2).stderr(contains("unknown format `yaml`"));
+    sb.grade().args(["--format", "yaml"]).assert().code(2).stderr(contains("unknown format `yaml`"));
 }
 
 #[test]
@@ -136,4 +134,97 @@ fn the_ci_template_is_valid_yaml_that_names_real_commands() {
         fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap().contains("roadmap ci-template")
     );
     assert!(template.contains("roadmap-junit.xml"));
+}
+
+fn json_of(out: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8(out.to_vec()).unwrap();
+    let json_end = text.rfind("Points").unwrap();
+    serde_json::from_str(&text[..json_end]).unwrap()
+}
+
+#[test]
+fn the_course_comes_from_the_teacher_never_from_the_submission() {
+    let sb = graded_sandbox();
+    // The submission carries a course of its own whose suites pass anything, and
+    // points its workspace.toml at it.
+    let evil = sb.ws().join("evil-course");
+    common::copy_tree(&sb.course(), &evil);
+    for id in ["sum", "greet"] {
+        fs::write(
+            evil.join("checks/basics").join(id).join("suite.test.js"),
+            "import { test } from 'node:test';\ntest('anything', () => {});\n",
+        )
+        .unwrap();
+    }
+    let _ = fs::remove_file(evil.join("checks/basics/sum/tests.manifest"));
+    let _ = fs::remove_file(evil.join("checks/basics/greet/tests.manifest"));
+    fs::write(sb.ws().join(".roadmap/workspace.toml"), format!("format = 1\ncurriculum = {:?}\n", evil.display()))
+        .unwrap();
+    fs::write(sb.ws().join("curriculum.toml"), fs::read_to_string(evil.join("curriculum.toml")).unwrap()).unwrap();
+
+    let out = sb.grade().args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let v = json_of(&out);
+    assert_eq!(v["exercises"][1]["id"], "greet");
+    assert_eq!(v["exercises"][1]["status"], "fail", "the teacher's suite graded greet: {}", v["exercises"][1]);
+
+    // Without --curriculum it is the course built into roadmap, whatever the submission says.
+    let out = sb.cmd().args(["grade", "--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let v = json_of(&out);
+    assert_eq!(v["exercises"][0]["id"], "closures-counter", "the built-in course");
+}
+
+#[test]
+fn a_deleted_exercise_folder_costs_its_points_and_every_report_is_written() {
+    let sb = graded_sandbox();
+    fs::remove_dir_all(sb.ws().join("exercises/basics/greet")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (json, md) = (dir.path().join("r.json"), dir.path().join("r.md"));
+    sb.grade()
+        .arg(format!("--format=json={}", json.display()))
+        .arg(format!("--format=markdown={}", md.display()))
+        .assert()
+        .code(1)
+        .stdout(contains("Points 10/30"));
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["exercises"][0]["status"], "pass");
+    let greet = &v["exercises"][1];
+    assert_eq!(greet["status"], "error");
+    assert!(greet["message"].as_str().unwrap().contains("exercises/basics/greet is missing"), "{greet}");
+    assert!(fs::read_to_string(&md).unwrap().contains("greet"));
+}
+
+#[test]
+fn graded_code_cannot_reach_the_submissions_packages_and_is_flagged() {
+    let sb = graded_sandbox();
+    fs::write(sb.ws().join("node_modules/marker.txt"), "original").unwrap();
+    sb.write(
+        "greet",
+        "greet.js",
+        "import { writeFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst fd = process.env.ROADMAP_REPORT_FD;\nwriteFileSync(join(process.cwd(), '../../../node_modules/marker.txt'), 'changed');\nexport const greet = (name) => `Hello, ${name}!`;\n",
+    );
+    let out = sb.grade().args(["--format", "json"]).assert().get_output().stdout.clone();
+    let v = json_of(&out);
+    assert_eq!(fs::read_to_string(sb.ws().join("node_modules/marker.txt")).unwrap(), "original");
+    let flags = v["exercises"][1]["flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f.as_str().unwrap().contains("greet.js:3")), "{flags:?}");
+    assert!(v["exercises"][1]["containment"].as_str().is_some());
+}
+
+#[test]
+fn tests_the_untouched_starter_already_passes_earn_no_points() {
+    let sb = graded_sandbox();
+    // Mark greet's first test as one the starter passes: an untouched greet then earns
+    // nothing for it, and a solution that passes only it earns nothing either.
+    let manifest = sb.course().join("checks/basics/greet/tests.manifest");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let first = text.lines().find(|l| l.starts_with("+ ")).unwrap().to_string();
+    fs::write(&manifest, text.replacen(&first, &first.replacen("+ ", "= ", 1), 1)).unwrap();
+    let passes_first_only = "export const greet = (name) => name === 'Ada' ? 'Hello, Ada!' : '';\n";
+    sb.write("greet", "greet.js", passes_first_only);
+    let out = sb.grade().args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let v = json_of(&out);
+    let greet = &v["exercises"][1];
+    assert_eq!(greet["tests_passed"], 1, "{greet}");
+    assert_eq!(greet["points"]["earned"], 0.0, "{greet}");
+    assert!(first.contains("greets by name"), "{first}");
 }

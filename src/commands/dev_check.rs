@@ -42,7 +42,7 @@ impl Variant {
     }
 }
 
-pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<Code> {
+pub fn run(flag: Option<&Path>, jobs: Option<usize>, record: bool, only: &[String]) -> Result<Code> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
     let files = course_files(flag, None, &cwd)?;
     let CourseFiles::Disk(root) = files.clone() else {
@@ -51,7 +51,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         );
     };
     let started = Instant::now();
-    let course = match open_course(files) {
+    let mut course = match open_course(files) {
         Ok(course) => course,
         Err(error) => match error.downcast::<CurriculumErrors>() {
             Ok(errors) => {
@@ -70,6 +70,9 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
         );
     }
 
+    // Recording must not hold runs to the manifests it is about to replace.
+    course.check_manifests = !record;
+    let course = course;
     let selected: Vec<&Exercise> = if only.is_empty() {
         course.curriculum.exercises.iter().collect()
     } else {
@@ -110,7 +113,7 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
                     if *variant == Variant::Solution {
                         slowest.push((r.duration, &exercise.id));
                         // A stage's report holds the earlier stages' tests too; count its own.
-                        let own = crate::score::Scored::new((*exercise).clone(), 0, r.clone()).total;
+                        let own = crate::score::Scored::new((*exercise).clone(), 0, r.clone(), None).total;
                         if own < 5 {
                             warnings
                                 .push(format!("{} has only {own} tests; a strong suite usually has 5–15", exercise.id));
@@ -138,6 +141,53 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
             }
         }
         println!("  {} {:28} {}", if ok { "✓" } else { "✗" }, exercise.id, line.join(", "));
+    }
+    let mut recorded = 0;
+    for exercise in selected.iter().filter(|e| matches!(e.runner, crate::curriculum::Runner::Node)) {
+        let report_of = |wanted: Variant| {
+            work.iter()
+                .zip(&results)
+                .find(|((e, v), _)| e.id == exercise.id && *v == wanted)
+                .and_then(|(_, r)| r.as_ref().ok())
+        };
+        let (Some(solution), Some(starter)) = (report_of(Variant::Solution), report_of(Variant::Starter)) else {
+            continue;
+        };
+        // A starter or solution that misbehaves is reported above; its tests say nothing
+        // trustworthy about the manifest.
+        if solution.status != Status::Pass || starter.status != Status::Fail {
+            continue;
+        }
+        let observed = observed_manifest(exercise, solution, starter);
+        if let Some(duplicate) = duplicate_name(&observed.tests) {
+            problems.push(format!("{}: two tests are named `{duplicate}`; test names must be unique", exercise.id));
+            continue;
+        }
+        let path = root.join(exercise.checks_rel()).join(crate::manifest::FILE);
+        if record {
+            fs::write(&path, observed.render()).with_context(|| format!("cannot write {}", path.display()))?;
+            recorded += 1;
+            continue;
+        }
+        match course.manifest(exercise) {
+            Ok(Some(manifest)) if manifest == observed => {}
+            Ok(Some(_)) => problems.push(format!(
+                "{}: {} is stale (the suite's tests, or what the starter passes, changed): run `roadmap dev check --record {}`",
+                exercise.id,
+                path.display(),
+                exercise.id
+            )),
+            Ok(None) => warnings.push(format!(
+                "{} has no {}: runs are not compared with its tests and the starter's passes earn points; run `roadmap dev check --record {}`",
+                exercise.id,
+                crate::manifest::FILE,
+                exercise.id
+            )),
+            Err(e) => problems.push(format!("{}: {e:#}", exercise.id)),
+        }
+    }
+    if record {
+        println!("Recorded {recorded} manifest(s).");
     }
     let service_times: Vec<String> =
         scratch.services.start_times().iter().map(|(name, d)| format!("{name} in {} ms", d.as_millis())).collect();
@@ -171,6 +221,28 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, only: &[String]) -> Result<
     // A closing line CI systems read: suite runs that behaved as they must.
     println!("check: {as_expected} passed, {} failed", work.len() - as_expected);
     Ok(if problems.is_empty() { Code::Success } else { Code::Failure })
+}
+
+/// The manifest this check's runs imply: the solution's tests in order, and the ones the
+/// starter passes. A stage's report holds earlier stages' tests too; only its own count.
+fn observed_manifest(exercise: &Exercise, solution: &Report, starter: &Report) -> crate::manifest::Manifest {
+    let prefix = crate::score::stage_prefix(exercise);
+    let own = |report: &Report, passing_only: bool| -> Vec<String> {
+        report
+            .tests
+            .iter()
+            .filter(|t| !passing_only || t.status == crate::report::TestStatus::Pass)
+            .filter_map(|t| match &prefix {
+                Some(p) => t.name.strip_prefix(p.as_str()).map(str::to_string),
+                None => Some(t.name.clone()),
+            })
+            .collect()
+    };
+    crate::manifest::Manifest { tests: own(solution, false), starter_passes: own(starter, true).into_iter().collect() }
+}
+
+fn duplicate_name(names: &[String]) -> Option<&String> {
+    names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)).map(|(_, n)| n)
 }
 
 fn detail(report: &Report) -> String {

@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 use super::Code;
 use crate::cli::GradeArgs;
 use crate::context::{course_files, open_course};
-use crate::curriculum::{Course, Exercise};
+use crate::flags;
+use crate::curriculum::{Course, CourseFiles, Exercise};
 use crate::grade;
 use crate::render::ci;
 use crate::report::Report;
@@ -69,7 +70,14 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
     let Some(workspace) = Workspace::find(&crate::context::absolute(&start)?)? else {
         bail!("{} is not a roadmap workspace (no .roadmap/workspace.toml at or above it)", start.display());
     };
-    let course = open_course(course_files(flag, Some(&workspace), &cwd)?)?;
+    // The course comes from the teacher: `--curriculum`, or the one built into roadmap.
+    // Never from the submission (its workspace.toml or a curriculum.toml inside it),
+    // which could name a course of its own and score full marks.
+    let files = match flag {
+        Some(dir) => course_files(Some(dir), None, &cwd)?,
+        None => CourseFiles::Embedded,
+    };
+    let course = open_course(files)?;
     if !workspace.root.join("node_modules").is_dir() {
         bail!("{} has no node_modules: run `npm ci` in the workspace before grading", workspace.root.display());
     }
@@ -89,9 +97,13 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
             Err(e) if e.downcast_ref::<StartError>().is_some_and(|s| matches!(s, StartError::NodeMissing)) => {
                 return Err(e);
             }
-            Err(e) => bail!("could not grade {}: {e:#}", exercise.id),
+            // One exercise that cannot be graded costs its points, not the class's report.
+            Err(e) => Report::error(&exercise.id, format!("could not be graded: {e:#}")),
         };
-        scored.push(Scored::new((*exercise).clone(), index + 1, report));
+        let manifest = course.manifest(exercise).unwrap_or(None);
+        let mut one = Scored::new((*exercise).clone(), index + 1, report, manifest.as_ref());
+        one.flags = flags::scan(&copy.workspace.exercise_dir(exercise), &exercise.files);
+        scored.push(one);
     }
     let totals = score::totals(&scored);
 
@@ -130,8 +142,10 @@ impl PrivateCopy {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let root = std::env::temp_dir().join(format!("roadmap-grade-{}-{nanos}", std::process::id()));
         copy_tree(&workspace.root, &root)?;
-        std::os::unix::fs::symlink(workspace.root.join("node_modules"), root.join("node_modules"))
-            .context("cannot link node_modules into the private copy")?;
+        // A copy, not a link: graded code may write to its packages, and must reach
+        // nothing of the submission through them.
+        copy_tree(&workspace.root.join("node_modules"), &root.join("node_modules"))
+            .context("cannot copy node_modules into the private copy")?;
         let copy = Workspace::find(&root)?.context("the private copy lost its workspace marker")?;
         Ok(PrivateCopy { root, workspace: copy })
     }
@@ -164,6 +178,12 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
             copy_tree(&entry.path(), &target)?;
         } else if kind.is_file() {
             fs::copy(entry.path(), &target).with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        } else if kind.is_symlink() {
+            // Links stay links (npm's .bin holds them); a link is never followed to copy
+            // what it points at, which could be anything on the machine.
+            let link = fs::read_link(entry.path())?;
+            std::os::unix::fs::symlink(&link, &target)
+                .with_context(|| format!("cannot copy the link {}", entry.path().display()))?;
         }
     }
     Ok(())

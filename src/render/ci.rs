@@ -40,14 +40,13 @@ pub fn json(scored: &[Scored], totals: &Totals) -> String {
             .tests
             .iter()
             .map(|t| {
-                let own = s.is_own(t);
                 json!({
                     "name": format!("{} › {}", s.exercise.id, t.name),
                     "status": match t.status { TestStatus::Pass => "pass", TestStatus::Fail => "fail" },
                     "message": failure_text(t),
                     "output": Value::Null,
                     "task_id": s.task_id,
-                    "points": if own && t.status == TestStatus::Pass { s.per_test() } else { 0.0 },
+                    "points": if s.earns(t) { s.per_test() } else { 0.0 },
                     "duration_ms": t.duration.as_secs_f64() * 1000.0,
                 })
             })
@@ -76,6 +75,8 @@ pub fn json(scored: &[Scored], totals: &Totals) -> String {
             "tests_passed": s.passed,
             "tests_total": s.total,
             "regressions": s.report.regressions,
+            "flags": s.flags,
+            "containment": s.report.containment,
             "duration_ms": s.report.duration.as_secs_f64() * 1000.0,
             "tests": tests,
         }));
@@ -180,6 +181,16 @@ pub fn markdown(scored: &[Scored], totals: &Totals) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    let flagged: Vec<&Scored> = scored.iter().filter(|s| !s.flags.is_empty()).collect();
+    if !flagged.is_empty() {
+        out.push_str("\n<details><summary>Flagged for review: code that reaches for the grader</summary>\n\n");
+        for s in flagged {
+            for flag in &s.flags {
+                let _ = writeln!(out, "- `{}`: {}", s.exercise.id, escape(flag));
+            }
+        }
+        out.push_str("\n</details>\n");
+    }
     let _ = writeln!(out, "\n**Points {}/{}**", fmt_points(totals.earned), totals.possible);
     out
 }
@@ -214,6 +225,9 @@ pub fn human(scored: &[Scored], totals: &Totals) -> String {
             let _ = write!(out, ": {}", t.name);
         }
         out.push('\n');
+        for flag in &s.flags {
+            let _ = writeln!(out, "  ⚑ flagged for review: {flag}");
+        }
     }
     let _ = writeln!(out, "\n{} of {} exercises pass.", totals.passing, totals.count);
     out

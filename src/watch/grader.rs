@@ -121,8 +121,10 @@ impl Grader {
 
     fn cold(&mut self, exercise: &Exercise, env: &[(String, String)]) -> Result<Run, String> {
         let run_dir = self.workspace.run_dir(&exercise.id);
-        let spec = runner::prepare(&self.course.files, exercise, &self.workspace.exercise_dir(exercise), &run_dir, env)
-            .map_err(|e| format!("{e:#}"))?;
+        let mut spec =
+            runner::prepare(&self.course.files, exercise, &self.workspace.exercise_dir(exercise), &run_dir, env)
+                .map_err(|e| format!("{e:#}"))?;
+        spec.manifest = self.course.manifest(exercise).map_err(|e| format!("{e:#}"))?;
         Run::start(spec).map_err(|e| e.to_string())
     }
 
@@ -151,7 +153,9 @@ impl Grader {
         let Ok(suite) = node::materialise(&self.course.files, exercise, &self.workspace.run_dir(&exercise.id)) else {
             return;
         };
-        let spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &prepared.env);
+        let mut spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &prepared.env);
+        let Ok(manifest) = self.course.manifest(exercise) else { return };
+        spec.manifest = manifest;
         self.warm = WarmProcess::spawn(spec, suite).ok().map(|w| (w, prepared));
     }
 

@@ -66,6 +66,14 @@ impl Sandbox {
         cmd
     }
 
+    /// `roadmap grade` of this workspace, with the fixture course as the teacher's course
+    /// (grade never takes the course from the submission).
+    pub fn grade(&self) -> Command {
+        let mut cmd = self.cmd();
+        cmd.arg("--curriculum").arg(self.course()).arg("grade");
+        cmd
+    }
+
     /// Replaces the learner's file of an exercise in the fixture's `basics` phase.
     pub fn write(&self, exercise: &str, file: &str, text: &str) {
         fs::write(self.ws().join("exercises/basics").join(exercise).join(file), text).unwrap();
