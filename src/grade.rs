@@ -19,8 +19,7 @@ pub fn grade(
     exercise: &Exercise,
     listen: impl FnMut(RunEvent),
 ) -> Result<Report> {
-    let run_root = workspace.root.join(".roadmap").join("run");
-    grade_dir(course, services, exercise, &workspace.exercise_dir(exercise), &run_root, None, listen)
+    grade_dir(course, services, exercise, &workspace.exercise_dir(exercise), &workspace.run_root(), None, listen)
 }
 
 /// Grades the code in `exercise_dir`, laying suites out below `run_root`. A project
@@ -68,8 +67,10 @@ fn grade_one(
         Ok(prepared) => prepared,
         Err(missing) => return Ok(Report::needs_service(&exercise.id, missing.message, missing.fix)),
     };
-    let mut spec = runner::prepare(&course.files, exercise, exercise_dir, &run_root.join(&exercise.id), &prepared.env)?;
+    let run_dir = runner::scratch_dir(run_root, &exercise.id);
+    let mut spec = runner::prepare(&course.files, exercise, exercise_dir, &run_dir, &prepared.env)?;
     spec.manifest = course.manifest(exercise)?;
+    spec.scratch = Some(run_dir);
     let run = Run::start(spec)?;
     if let Some(slot) = slot {
         if !slot.attach(run.canceller()) {

@@ -55,6 +55,34 @@ pub struct RunSpec {
     pub manifest: Option<Manifest>,
     /// For a `command` runner: how its results are read, and the folder it ran in.
     pub results: Option<(Results, PathBuf)>,
+    /// The run's own folder, removed once the run is over.
+    pub scratch: Option<PathBuf>,
+}
+
+/// A folder of its own for one run of `name` below `root`: two runs of one exercise at
+/// once (a second terminal, or `run` while watch mode is open) never share one.
+pub fn scratch_dir(root: &std::path::Path, name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    remove_stale_scratch(root);
+    root.join(format!("{name}.{}.{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// Removes the run folders of roadmap processes that are gone (killed before they could).
+fn remove_stale_scratch(root: &std::path::Path) {
+    use std::sync::OnceLock;
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let Ok(entries) = std::fs::read_dir(root) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let owner = name.to_str().and_then(|n| n.rsplit('.').nth(1)).and_then(|p| p.parse::<u32>().ok());
+            let Some(owner) = owner else { continue };
+            if owner != std::process::id() && !std::path::Path::new(&format!("/proc/{owner}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
 }
 
 /// Lays out the suite of `exercise` in `run_dir` and builds its run, for either runner.
@@ -93,6 +121,7 @@ pub fn prepare(
                 limits: exercise.limits(),
                 manifest: None,
                 results: Some((results.clone(), run_dir.to_path_buf())),
+                scratch: None,
             })
         }
     }
@@ -192,6 +221,7 @@ struct Started {
     deadline: Duration,
     limits: Limits,
     manifest: Option<Manifest>,
+    scratch: Option<PathBuf>,
 }
 
 /// A run in progress.
@@ -207,21 +237,22 @@ pub struct Run {
     rx: mpsc::Receiver<Msg>,
     tail: Arc<Mutex<Tail>>,
     results: Option<(Results, PathBuf)>,
+    scratch: Option<PathBuf>,
 }
 
 impl Run {
     /// Starts a run in a new process (a cold start).
     pub fn start(spec: RunSpec) -> Result<Run, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results } = spec;
+        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results, scratch } = spec;
         let spawned = spawn(&command, false, limits)?;
-        let mut run = Run::attach(Started { spawned, exercise, exercise_dir, deadline, limits, manifest });
+        let mut run = Run::attach(Started { spawned, exercise, exercise_dir, deadline, limits, manifest, scratch });
         run.results = results;
         Ok(run)
     }
 
     /// Takes over a spawned process: threads read its output, its report and its exit.
     fn attach(parts: Started) -> Run {
-        let Started { spawned, exercise, exercise_dir, deadline, limits, manifest } = parts;
+        let Started { spawned, exercise, exercise_dir, deadline, limits, manifest, scratch } = parts;
         let started = Instant::now();
         let (tx, rx) = mpsc::channel();
         let tail = Arc::new(Mutex::new(Tail::new(OUTPUT_CAP)));
@@ -274,6 +305,7 @@ impl Run {
             rx,
             tail,
             results: None,
+            scratch,
         }
     }
 
@@ -344,6 +376,7 @@ impl Run {
                 }
                 Ok(Msg::Cancel) => {
                     self.process.stop();
+                    remove_scratch(self.scratch.as_deref());
                     return Outcome::Cancelled;
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -391,7 +424,14 @@ impl Run {
             None => verdict::verdict(&self.exercise, &self.exercise_dir, collector, ending, self.manifest.as_ref()),
         };
         report.containment = Some(self.process.containment(self.limits));
+        remove_scratch(self.scratch.as_deref());
         Outcome::Finished(Box::new(report))
+    }
+}
+
+fn remove_scratch(dir: Option<&std::path::Path>) {
+    if let Some(dir) = dir {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -416,9 +456,9 @@ pub struct WarmProcess {
 
 impl WarmProcess {
     pub fn spawn(spec: RunSpec, suite: PathBuf) -> Result<WarmProcess, StartError> {
-        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results: _ } = spec;
+        let RunSpec { exercise, exercise_dir, command, deadline, limits, manifest, results: _, scratch } = spec;
         let spawned = spawn(&command, true, limits)?;
-        let parts = Started { spawned, exercise: exercise.clone(), exercise_dir, deadline, limits, manifest };
+        let parts = Started { spawned, exercise: exercise.clone(), exercise_dir, deadline, limits, manifest, scratch };
         Ok(WarmProcess { parts: Some(parts), exercise, suite })
     }
 
@@ -432,7 +472,8 @@ impl WarmProcess {
         use std::io::Write;
         let mut parts = self.parts.take().expect("a warm process is used once");
         let line = format!("{}\n", self.suite.display());
-        let sent = parts.spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
+        let sent =
+            parts.spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
         if let Some(Err(source)) = sent {
             parts.spawned.process.stop();
             let _ = parts.spawned.process.wait();
@@ -447,6 +488,7 @@ impl Drop for WarmProcess {
         if let Some(parts) = self.parts.take() {
             parts.spawned.process.stop();
             let _ = parts.spawned.process.wait();
+            remove_scratch(parts.scratch.as_deref());
         }
     }
 }

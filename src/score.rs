@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn partial_credit_per_passing_test() {
-        let s = Scored::new(exercise(10, None), 1, report(Status::Fail, &[("a", true), ("b", false), ("c", true)]), None);
+        let s =
+            Scored::new(exercise(10, None), 1, report(Status::Fail, &[("a", true), ("b", false), ("c", true)]), None);
         assert_eq!((s.earned, s.passed, s.total), (6.67, 2, 3));
         assert_eq!(s.per_test(), 3.33);
         assert_eq!(Scored::new(exercise(10, None), 1, report(Status::Pass, &[("a", true)]), None).earned, 10.0);
@@ -182,7 +183,8 @@ mod tests {
 
     #[test]
     fn tests_the_starter_already_passes_earn_nothing() {
-        let mut manifest = Manifest { tests: vec!["exports".into(), "adds".into(), "rounds".into()], ..Default::default() };
+        let mut manifest =
+            Manifest { tests: vec!["exports".into(), "adds".into(), "rounds".into()], ..Default::default() };
         manifest.starter_passes.insert("exports".into());
         let untouched = report(Status::Fail, &[("exports", true), ("adds", false), ("rounds", false)]);
         let s = Scored::new(exercise(10, None), 1, untouched, Some(&manifest));

@@ -65,8 +65,9 @@ impl Workspace {
         self.root.join(exercise.solutions_rel())
     }
 
-    pub fn run_dir(&self, name: &str) -> PathBuf {
-        self.root.join(".roadmap").join("run").join(name)
+    /// Where runs lay their suites out (each in a folder of its own).
+    pub fn run_root(&self) -> PathBuf {
+        self.root.join(".roadmap").join("run")
     }
 
     pub fn progress_path(&self) -> PathBuf {

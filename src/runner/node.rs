@@ -80,6 +80,7 @@ pub fn spec(exercise: &Exercise, exercise_dir: &Path, suite: &Path, extra_env: &
         limits: exercise.limits(),
         manifest: None,
         results: None,
+        scratch: None,
     }
 }
 

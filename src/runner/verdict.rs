@@ -219,11 +219,8 @@ pub fn verdict(
         let mismatch = manifest.map(|m| m.compare(&reported)).filter(|m| !m.is_empty());
         if let Some(why) = summary_disagrees {
             status = Status::Error;
-            problem = Some(Problem {
-                message: format!("the grade cannot be trusted: {why}"),
-                location: None,
-                fix: None,
-            });
+            problem =
+                Some(Problem { message: format!("the grade cannot be trusted: {why}"), location: None, fix: None });
         } else if let Some(mismatch) = mismatch {
             if mismatch.is_forgery() || status == Status::Pass {
                 status = Status::Error;

@@ -64,7 +64,7 @@ hints = ["Read the cache first."]
 
 fn state() -> AppState {
     let curriculum = parse("curriculum.toml", COURSE).expect("the test course parses");
-    let course = Arc::new(Course { files: CourseFiles::Embedded, curriculum });
+    let course = Arc::new(Course { files: CourseFiles::Embedded, curriculum, check_manifests: true });
     let mut s = AppState::new(course, Progress::default(), 0);
     s.done_when.insert(
         "closures-counter".into(),
@@ -346,7 +346,7 @@ hints = ["401 vs 403."]
 #[test]
 fn project_stages_on_the_map_and_a_regression_in_the_exercise_view() {
     let curriculum = parse("curriculum.toml", PROJECT_COURSE).unwrap();
-    let course = Arc::new(Course { files: CourseFiles::Embedded, curriculum });
+    let course = Arc::new(Course { files: CourseFiles::Embedded, curriculum, check_manifests: true });
     let mut s = AppState::new(course, Progress::default(), 1);
     s.progress.record("saas-backend/auth", "pass", true);
     let _ = state::start(&mut s);

@@ -97,7 +97,7 @@ impl Grader {
         self.active = Some((run, slot.clone()));
         let (course, services, tx) = (Arc::clone(&self.course), Arc::clone(&self.services), self.tx.clone());
         let dir = self.workspace.exercise_dir(&exercise);
-        let run_root = self.workspace.root.join(".roadmap").join("run");
+        let run_root = self.workspace.run_root();
         std::thread::spawn(move || {
             let listen = |event| {
                 let event = match event {
@@ -120,11 +120,12 @@ impl Grader {
     }
 
     fn cold(&mut self, exercise: &Exercise, env: &[(String, String)]) -> Result<Run, String> {
-        let run_dir = self.workspace.run_dir(&exercise.id);
+        let run_dir = runner::scratch_dir(&self.workspace.run_root(), &exercise.id);
         let mut spec =
             runner::prepare(&self.course.files, exercise, &self.workspace.exercise_dir(exercise), &run_dir, env)
                 .map_err(|e| format!("{e:#}"))?;
         spec.manifest = self.course.manifest(exercise).map_err(|e| format!("{e:#}"))?;
+        spec.scratch = Some(run_dir);
         Run::start(spec).map_err(|e| e.to_string())
     }
 
@@ -150,12 +151,15 @@ impl Grader {
         // and reports it.
         let Ok(prepared) = self.services.prepare(&exercise.services) else { return };
         // Laid out afresh, as for a cold run: no process is reading it now.
-        let Ok(suite) = node::materialise(&self.course.files, exercise, &self.workspace.run_dir(&exercise.id)) else {
+        let run_dir = runner::scratch_dir(&self.workspace.run_root(), &exercise.id);
+        let Ok(suite) = node::materialise(&self.course.files, exercise, &run_dir) else {
+            let _ = std::fs::remove_dir_all(&run_dir);
             return;
         };
         let mut spec = node::warm_spec(exercise, &self.workspace.exercise_dir(exercise), &suite, &prepared.env);
         let Ok(manifest) = self.course.manifest(exercise) else { return };
         spec.manifest = manifest;
+        spec.scratch = Some(run_dir);
         self.warm = WarmProcess::spawn(spec, suite).ok().map(|w| (w, prepared));
     }
 

@@ -557,7 +557,11 @@ files = ["b.js"]
 hints = ["one"]
 "#;
         let curriculum = parse("curriculum.toml", toml).unwrap();
-        AppState::new(Arc::new(Course { files: CourseFiles::Embedded, curriculum }), Progress::default(), 0)
+        AppState::new(
+            Arc::new(Course { files: CourseFiles::Embedded, curriculum, check_manifests: true }),
+            Progress::default(),
+            0,
+        )
     }
 
     fn report(exercise: &str, status: Status) -> Box<Report> {
