@@ -131,6 +131,18 @@ fn temp_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
     dir.join(format!(".{}.roadmap-{}-{n}.tmp", name.to_string_lossy(), std::process::id()))
 }
 
+/// Removes whatever is at `path` unless it is a real folder: a link is unlinked (its
+/// target is left alone), a file deleted. For scratch folders roadmap owns and lays
+/// out afresh, where nothing the learner put is meant to survive.
+pub fn remove_unless_dir(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display())),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+    }
+}
+
 /// Copies the folder `from` into `to` below `root` for a backup: files by content,
 /// links as links (never the content of what they point at, which may be outside the
 /// workspace and not the learner's to copy), folders recursively except
@@ -278,6 +290,22 @@ mod tests {
         symlink(dir.path(), root.join("exercises/basics/sum")).unwrap();
         let err = refuse_links(root, &root.join("exercises/basics/sum/sum.js")).unwrap_err();
         assert!(format!("{err:#}").starts_with("exercises/basics/sum is a symbolic link"), "{err:#}");
+    }
+
+    #[test]
+    fn remove_unless_dir_unlinks_links_and_keeps_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("keep"), "keep").unwrap();
+        let link = dir.path().join("run");
+        symlink(&elsewhere, &link).unwrap();
+        remove_unless_dir(&link).unwrap();
+        assert!(fs::symlink_metadata(&link).is_err());
+        assert_eq!(fs::read_to_string(elsewhere.join("keep")).unwrap(), "keep");
+        remove_unless_dir(&elsewhere).unwrap();
+        assert!(elsewhere.is_dir());
+        remove_unless_dir(&dir.path().join("missing")).unwrap();
     }
 
     #[test]

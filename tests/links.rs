@@ -109,3 +109,40 @@ fn reset_refuses_a_linked_exercise_folder() {
     assert!(is_link(&exercise), "the learner's link is left for them to remove");
     assert!(!sb.ws().join(".roadmap/backup").exists(), "nothing is backed up through the link either");
 }
+
+#[test]
+fn run_never_clears_or_writes_through_a_linked_run_folder() {
+    let sb = Sandbox::new();
+    sb.solve("sum");
+    let elsewhere = sb.dir.path().join("elsewhere");
+    fs::create_dir_all(elsewhere.join("sum")).unwrap();
+    fs::write(elsewhere.join("sum/keep.txt"), "keep me\n").unwrap();
+    let run = sb.ws().join(".roadmap/run");
+    let _ = fs::remove_dir_all(&run);
+    symlink(&elsewhere, &run).unwrap();
+    let before = snapshot(&elsewhere);
+
+    sb.cmd().args(["run", "sum"]).assert().success();
+
+    assert_eq!(snapshot(&elsewhere), before);
+    assert!(run.is_dir() && !is_link(&run), "the run folder is roadmap's own again");
+}
+
+#[test]
+fn run_never_clears_or_writes_through_a_linked_exercise_run_folder() {
+    let sb = Sandbox::new();
+    sb.solve("sum");
+    let elsewhere = sb.dir.path().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(elsewhere.join("keep.txt"), "keep me\n").unwrap();
+    let run = sb.ws().join(".roadmap/run");
+    fs::create_dir_all(&run).unwrap();
+    let _ = fs::remove_dir_all(run.join("sum"));
+    symlink(&elsewhere, run.join("sum")).unwrap();
+    let before = snapshot(&elsewhere);
+
+    sb.cmd().args(["run", "sum"]).assert().success();
+
+    assert_eq!(snapshot(&elsewhere), before);
+    assert!(!is_link(&run.join("sum")));
+}
