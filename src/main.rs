@@ -10,6 +10,7 @@ mod progress;
 mod render;
 mod report;
 mod runner;
+mod safe_fs;
 mod score;
 mod services;
 mod signals;

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::{CourseFiles, Exercise};
+use crate::safe_fs;
 
 pub const MARKER: &str = ".roadmap/workspace.toml";
 
@@ -75,18 +76,30 @@ impl Workspace {
     }
 
     /// Restores the starter files of `exercise` (its README too), leaving other files alone.
+    ///
+    /// A starter file the learner replaced by a symbolic link is replaced by the regular
+    /// starter file, and the link's target is left alone: restoring means "give me the
+    /// starter back", which a link to something else is not. A linked folder on the way
+    /// is refused instead, since every file below it would land wherever it points.
     pub fn restore_starter(&self, files: &CourseFiles, exercise: &Exercise) -> Result<Vec<String>> {
-        files.extract(&exercise.starter_rel(), &self.exercise_dir(exercise))
+        files.extract_within(&exercise.starter_rel(), &self.root, &self.exercise_dir(exercise))
     }
 
     /// Backs the learner's files of `exercise` up under `.roadmap/backup/`, then restores
     /// the starter. Returns the restored files and the backup folder.
     pub fn reset(&self, files: &CourseFiles, exercise: &Exercise) -> Result<(Vec<String>, Option<PathBuf>)> {
         let dir = self.exercise_dir(exercise);
+        // Checked before the backup, so a linked exercise folder is neither copied nor
+        // written to: the learner gets the refusal and everything stays as it was.
+        safe_fs::refuse_links(&self.root, &dir)?;
         let backup = if dir.exists() {
             let stamp = crate::progress::timestamp().replace(':', "");
-            let backup = self.root.join(".roadmap/backup").join(format!("{}-{stamp}", exercise.id));
-            copy_dir(&dir, &backup)?;
+            // `.roadmap` itself is followed, like every other write of the workspace's
+            // state (progress, services): a learner may keep it elsewhere on purpose.
+            // Below it, a link is refused.
+            let state = self.root.join(".roadmap");
+            let backup = state.join("backup").join(format!("{}-{stamp}", exercise.id));
+            safe_fs::copy_dir(&state, &dir, &backup)?;
             Some(backup)
         } else {
             None
@@ -94,10 +107,12 @@ impl Workspace {
         Ok((self.restore_starter(files, exercise)?, backup))
     }
 
-    /// Writes the reference solution of `exercise` under `solutions/`.
+    /// Writes the reference solution of `exercise` under `solutions/`, with the same
+    /// rules for links as `restore_starter`: the solution replaces a linked file, and a
+    /// linked folder is refused.
     pub fn write_solution(&self, files: &CourseFiles, exercise: &Exercise) -> Result<(PathBuf, Vec<String>)> {
         let dest = self.solution_dir(exercise);
-        let written = files.extract(&exercise.solutions_rel(), &dest)?;
+        let written = files.extract_within(&exercise.solutions_rel(), &self.root, &dest)?;
         Ok((dest, written))
     }
 
@@ -127,22 +142,6 @@ pub fn check_target(dir: &Path) -> Result<()> {
                 "{} already exists and is not empty; roadmap init never overwrites files. Pick a new folder, e.g. `roadmap init my-roadmap`",
                 dir.display()
             );
-        }
-    }
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            if entry.file_name() != "node_modules" {
-                copy_dir(&entry.path(), &target)?;
-            }
-        } else {
-            fs::copy(entry.path(), &target).with_context(|| format!("cannot back up {}", entry.path().display()))?;
         }
     }
     Ok(())

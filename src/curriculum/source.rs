@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::safe_fs;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
@@ -110,16 +112,20 @@ impl CourseFiles {
         }
     }
 
-    /// Writes every file below `prefix` into `dest`, keeping relative paths.
+    /// Writes every file below `prefix` into `dest`, keeping relative paths, without
+    /// following a link below `dest` (see `extract_within`).
     pub fn extract(&self, prefix: &str, dest: &Path) -> Result<Vec<String>> {
+        self.extract_within(prefix, dest, dest)
+    }
+
+    /// Writes every file below `prefix` into `dest`, keeping relative paths. No folder
+    /// between `root` and a file may be a symbolic link (the write is refused), and a
+    /// link in a file's place is replaced by the file (see `safe_fs::write`).
+    pub fn extract_within(&self, prefix: &str, root: &Path, dest: &Path) -> Result<Vec<String>> {
         let files = self.files_under(prefix);
         for rel in &files {
-            let target = dest.join(rel);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-            }
             let bytes = self.read(&format!("{}/{rel}", prefix.trim_end_matches('/')))?;
-            fs::write(&target, &bytes).with_context(|| format!("cannot write {}", target.display()))?;
+            safe_fs::write(root, &dest.join(rel), &bytes)?;
         }
         Ok(files)
     }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 
 use super::RunSpec;
 use crate::curriculum::{CourseFiles, Exercise, SUITE_FILE};
+use crate::safe_fs;
 
 pub const GUARD_JS: &str = include_str!("js/guard.mjs");
 pub const REPORTER_JS: &str = include_str!("js/reporter.mjs");
@@ -27,20 +28,46 @@ pub fn node_program() -> OsString {
 /// `node_modules`). Returns the suite's path.
 pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<PathBuf> {
     lay_out(files, exercise, run_dir)?;
-    fs::write(run_dir.join("guard.mjs"), GUARD_JS).context("cannot write the guard")?;
-    fs::write(run_dir.join("reporter.mjs"), REPORTER_JS).context("cannot write the reporter")?;
-    fs::write(run_dir.join("support.mjs"), SUPPORT_JS).context("cannot write the support module")?;
-    fs::write(run_dir.join("warm.mjs"), WARM_JS).context("cannot write the warm-start module")?;
+    for (name, text, what) in [
+        ("guard.mjs", GUARD_JS, "the guard"),
+        ("reporter.mjs", REPORTER_JS, "the reporter"),
+        ("support.mjs", SUPPORT_JS, "the support module"),
+        ("warm.mjs", WARM_JS, "the warm-start module"),
+    ] {
+        safe_fs::write(run_dir, &run_dir.join(name), text.as_bytes())
+            .with_context(|| format!("cannot write {what}"))?;
+    }
     Ok(run_dir.join(SUITE_FILE))
 }
 
-/// Writes the hidden checks of `exercise` into a fresh `run_dir`.
+/// Writes the hidden checks of `exercise` into a fresh `run_dir`, which every caller
+/// builds as `<run root>/<exercise id>` (`.roadmap/run/<id>` in a workspace).
+///
+/// Everything from the run root down is roadmap's scratch, laid out afresh on every
+/// run, so a symbolic link there (say `.roadmap/run` made to point at another folder)
+/// is unlinked and replaced by a real folder rather than refused: nothing the learner
+/// put there was meant to survive, and unlinking never touches what the link points
+/// at, whereas clearing the folder through it would delete someone else's files.
 pub fn lay_out(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<()> {
+    let depth = Path::new(&exercise.id).components().count();
+    let run_root = run_dir
+        .ancestors()
+        .nth(depth)
+        .filter(|root| root.join(&exercise.id) == run_dir)
+        .with_context(|| format!("{} is not the run folder of {}", run_dir.display(), exercise.id))?;
+    let mut scratch = run_root.to_path_buf();
+    safe_fs::remove_unless_dir(&scratch)?;
+    for part in Path::new(&exercise.id).components() {
+        scratch.push(part);
+        safe_fs::remove_unless_dir(&scratch)?;
+    }
+    // A real folder inside real folders now; `remove_dir_all` does not follow the
+    // links it finds inside.
     if run_dir.exists() {
         fs::remove_dir_all(run_dir).with_context(|| format!("cannot clear {}", run_dir.display()))?;
     }
-    fs::create_dir_all(run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
-    files.extract(&exercise.checks_rel(), run_dir)?;
+    safe_fs::create_dir_all(run_root, run_dir)?;
+    files.extract_within(&exercise.checks_rel(), run_dir, run_dir)?;
     Ok(())
 }
 
@@ -201,6 +228,41 @@ fn import_specifiers(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A project stage's run folder is two levels deep (`run/shop/cart`): a link at
+    /// either level is unlinked, never followed, and the suite is laid out in a real
+    /// folder.
+    #[test]
+    fn lay_out_unlinks_links_in_a_stage_run_folder() {
+        use std::os::unix::fs::symlink;
+
+        let course = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project-course");
+        let files = CourseFiles::Disk(course.clone());
+        let curriculum = crate::curriculum::load(&files).unwrap();
+        let cart = curriculum.exercise("shop/cart").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir_all(elsewhere.join("cart")).unwrap();
+        fs::write(elsewhere.join("cart/keep.txt"), "keep").unwrap();
+        let run_root = dir.path().join("ws/.roadmap/run");
+        fs::create_dir_all(&run_root).unwrap();
+        let run_dir = run_root.join("shop/cart");
+
+        for link in [run_root.join("shop"), run_root.join("shop/cart")] {
+            let _ = fs::remove_dir_all(run_root.join("shop"));
+            fs::create_dir_all(link.parent().unwrap()).unwrap();
+            let target = if link.ends_with("cart") { elsewhere.join("cart") } else { elsewhere.clone() };
+            symlink(&target, &link).unwrap();
+            materialise(&files, cart, &run_dir).unwrap();
+            let kept: Vec<_> = fs::read_dir(elsewhere.join("cart")).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(kept, ["keep.txt"], "nothing behind {} changed", link.display());
+            assert!(!fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+            assert!(run_dir.join(SUITE_FILE).is_file());
+        }
+
+        let err = lay_out(&files, cart, &run_root.join("cart")).unwrap_err();
+        assert!(format!("{err:#}").contains("is not the run folder of shop/cart"), "{err:#}");
+    }
 
     #[test]
     fn finds_bare_imports_only() {
