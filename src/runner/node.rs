@@ -49,15 +49,17 @@ pub fn materialise(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> 
 /// put there was meant to survive, and unlinking never touches what the link points
 /// at, whereas clearing the folder through it would delete someone else's files.
 pub fn lay_out(files: &CourseFiles, exercise: &Exercise, run_dir: &Path) -> Result<()> {
+    // A run's folder is `<run root>/<id>` or `<run root>/<id>.<pid>.<n>` (see
+    // `runner::scratch_dir`); stage ids hold a slash.
     let depth = Path::new(&exercise.id).components().count();
     let run_root = run_dir
         .ancestors()
         .nth(depth)
-        .filter(|root| root.join(&exercise.id) == run_dir)
+        .filter(|root| run_dir.strip_prefix(root).is_ok_and(|rel| rel.to_string_lossy().starts_with(&exercise.id)))
         .with_context(|| format!("{} is not the run folder of {}", run_dir.display(), exercise.id))?;
     let mut scratch = run_root.to_path_buf();
     safe_fs::remove_unless_dir(&scratch)?;
-    for part in Path::new(&exercise.id).components() {
+    for part in run_dir.strip_prefix(run_root).unwrap_or(run_dir).components() {
         scratch.push(part);
         safe_fs::remove_unless_dir(&scratch)?;
     }
