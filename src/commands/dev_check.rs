@@ -170,7 +170,11 @@ pub fn run(flag: Option<&Path>, jobs: Option<usize>, record: bool, only: &[Strin
             continue;
         }
         match course.manifest(exercise) {
-            Ok(Some(manifest)) if manifest == observed => {}
+            // A test the suite skips here (one that needs a non-root user, say) is in the
+            // manifest but not among the tests this run reported.
+            Ok(Some(manifest))
+                if observed.tests.iter().all(|t| manifest.tests.contains(t))
+                    && manifest.starter_passes == observed.starter_passes => {}
             Ok(Some(_)) => problems.push(format!(
                 "{}: {} is stale (the suite's tests, or what the starter passes, changed): run `roadmap dev check --record {}`",
                 exercise.id,
