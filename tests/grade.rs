@@ -207,6 +207,20 @@ fn graded_code_cannot_reach_the_submissions_packages_and_is_flagged() {
 }
 
 #[test]
+fn a_linked_node_modules_is_copied_never_written_through() {
+    // Workspaces often link node_modules to a shared install; grading must copy what
+    // the link points at and leave those files as they were.
+    let sb = Sandbox::new();
+    sb.solve("sum");
+    let shared = sb.dir.path().join("shared-modules");
+    fs::create_dir_all(shared.join("pkg")).unwrap();
+    fs::write(shared.join("pkg/package.json"), "{\"name\":\"pkg\"}").unwrap();
+    std::os::unix::fs::symlink(&shared, sb.ws().join("node_modules")).unwrap();
+    sb.grade().assert().code(1).stdout(contains("Points 10/30"));
+    assert_eq!(fs::read_to_string(shared.join("pkg/package.json")).unwrap(), "{\"name\":\"pkg\"}");
+}
+
+#[test]
 fn tests_the_untouched_starter_already_passes_earn_no_points() {
     let sb = graded_sandbox();
     // Mark greet's first test as one the starter passes: an untouched greet then earns

@@ -141,10 +141,10 @@ impl PrivateCopy {
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let root = std::env::temp_dir().join(format!("roadmap-grade-{}-{nanos}", std::process::id()));
-        copy_tree(&workspace.root, &root)?;
+        copy_tree(&workspace.root, &root, NOT_COPIED)?;
         // A copy, not a link: graded code may write to its packages, and must reach
         // nothing of the submission through them.
-        copy_tree(&workspace.root.join("node_modules"), &root.join("node_modules"))
+        copy_tree(&workspace.root.join("node_modules"), &root.join("node_modules"), &[])
             .context("cannot copy node_modules into the private copy")?;
         let copy = Workspace::find(&root)?.context("the private copy lost its workspace marker")?;
         Ok(PrivateCopy { root, workspace: copy })
@@ -162,20 +162,25 @@ impl Drop for PrivateCopy {
     }
 }
 
-/// Copies a workspace without what grading rebuilds: installed packages, run scratch,
-/// backups and version control.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+/// What a private copy leaves out of the submission: version control, roadmap's scratch,
+/// backups and servers, and the packages (copied on their own, see `PrivateCopy::of`).
+const NOT_COPIED: &[&str] = &["node_modules", ".git", "run", "backup", "services"];
+
+/// Copies `from` into `to`, leaving out entries named in `skip` whatever their kind: a
+/// `node_modules` that is a link must not be copied as a link, or the packages copied
+/// next would be written through it onto the originals.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
     fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
     for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
         let entry = entry?;
         let name = entry.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
         let target = to.join(&name);
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            if name == "node_modules" || name == ".git" || name == "run" || name == "backup" || name == "services" {
-                continue;
-            }
-            copy_tree(&entry.path(), &target)?;
+            copy_tree(&entry.path(), &target, skip)?;
         } else if kind.is_file() {
             fs::copy(entry.path(), &target).with_context(|| format!("cannot copy {}", entry.path().display()))?;
         } else if kind.is_symlink() {
