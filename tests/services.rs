@@ -457,6 +457,9 @@ fn a_killed_grade_leaves_no_server_or_cluster_behind() {
     fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
     let mut grade = Killed(
         Command::new(assert_cmd::cargo::cargo_bin!("roadmap"))
+            // grade takes the course from the teacher, never from the workspace.
+            .arg("--curriculum")
+            .arg(ws.parent().unwrap().join("course"))
             .arg("grade")
             .current_dir(&ws)
             .env("TMPDIR", tmp.path())
