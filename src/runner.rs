@@ -434,7 +434,8 @@ impl WarmProcess {
         use std::io::Write;
         let mut parts = self.parts.take().expect("a warm process is used once");
         let line = format!("{}\n", self.suite.display());
-        let sent = parts.spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
+        let sent =
+            parts.spawned.stdin.take().map(|mut stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
         if let Some(Err(source)) = sent {
             parts.spawned.process.stop();
             let _ = parts.spawned.process.wait();

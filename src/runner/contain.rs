@@ -271,7 +271,8 @@ impl Plan {
         let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone());
         let program = resolve(command.get_program(), path.as_deref())?;
         let cstring = |s: &OsStr| {
-            CString::new(s.as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a command"))
+            CString::new(s.as_bytes())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a command"))
         };
         let mut argv_owned = vec![cstring(command.get_program())?];
         for arg in command.get_args() {
@@ -625,10 +626,7 @@ impl Cgroup {
     }
 
     fn procs_files(&self) -> Vec<CString> {
-        self.dirs
-            .iter()
-            .filter_map(|d| CString::new(d.join("cgroup.procs").as_os_str().as_bytes()).ok())
-            .collect()
+        self.dirs.iter().filter_map(|d| CString::new(d.join("cgroup.procs").as_os_str().as_bytes()).ok()).collect()
     }
 
     fn usage(&self) -> u64 {
