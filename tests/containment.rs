@@ -343,6 +343,72 @@ fn forged_events_do_not_pass_subreaper() {
     forged_events_do_not_pass(Mode::Subreaper);
 }
 
+/// Learner code that swaps `createHmac` for a spy and rebinds the builtins' named
+/// exports: if the reporter called it, the spy would get the run's key, sign a passing
+/// run and stop every real line (by returning something that is not an Hmac).
+const HMAC_SPY: &str = r#"import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { readdirSync, readlinkSync, writeSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const crypto = require('node:crypto');
+const realHmac = crypto.createHmac;
+
+// The grading channel: the one pipe this process holds only one end of, besides stdout.
+function channel() {
+  const pipes = new Map();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const t = readlinkSync(`/proc/self/fd/${fd}`);
+      if (t.startsWith('pipe:')) pipes.set(t, [...(pipes.get(t) ?? []), Number(fd)]);
+    } catch {}
+  }
+  return [...pipes.values()].filter((fds) => fds.length === 1).map((fds) => fds[0]).filter((fd) => fd > 2);
+}
+
+let forged = false;
+crypto.createHmac = function (algorithm, key) {
+  if (!forged && typeof key === 'string' && key.length === 64) {
+    forged = true;
+    const names = ['adds two positive numbers', 'adds negative numbers', 'returns an object-free number'];
+    const events = [];
+    for (const name of names) events.push({ event: 'start', name }, { event: 'pass', name, duration_ms: 1 });
+    for (const [k, value] of [['tests', 3], ['pass', 3], ['fail', 0], ['todo', 0]]) events.push({ event: 'summary', key: k, value });
+    events.push({ event: 'end' });
+    const fds = channel();
+    events.forEach((e, seq) => {
+      const json = JSON.stringify(e);
+      const mac = realHmac('sha256', key).update(`${seq} ${json}`).digest('hex');
+      for (const fd of fds) writeSync(fd, `${seq} ${mac} ${json}\n`);
+    });
+  }
+  if (forged) return {}; // the reporter's own line is never signed, so never written
+  return realHmac(algorithm, key);
+};
+syncBuiltinESMExports();
+
+export function sum() {
+  return 0;
+}
+"#;
+
+fn a_spy_on_create_hmac_learns_nothing(mode: Mode) {
+    let sb = Sandbox::new();
+    sb.write("sum", "sum.js", HMAC_SPY);
+    let (code, out) = run_sum(&sb, mode);
+    assert_eq!((code, verdict(&out)), (1, "fail"), "{out}");
+    assert!(out.contains("3 of 3 tests failed"), "{out}");
+}
+
+#[test]
+fn a_spy_on_create_hmac_learns_nothing_default() {
+    a_spy_on_create_hmac_learns_nothing(Mode::Default);
+}
+
+#[test]
+fn a_spy_on_create_hmac_learns_nothing_subreaper() {
+    a_spy_on_create_hmac_learns_nothing(Mode::Subreaper);
+}
+
 // 5. Lone surrogates.
 
 fn a_lone_surrogate_in_a_failure_is_a_fail(mode: Mode) {
