@@ -508,6 +508,75 @@ mod tests {
         assert_eq!(c.tests.len(), 1);
     }
 
+    fn pass(name: &str) -> ReporterEvent {
+        ReporterEvent::Pass { name: name.into(), duration_ms: 1.0 }
+    }
+
+    fn manifest(names: &[&str]) -> Manifest {
+        Manifest { tests: names.iter().map(|n| n.to_string()).collect(), ..Manifest::default() }
+    }
+
+    #[test]
+    fn a_broken_channel_is_an_error_even_when_every_test_passed() {
+        let mut c = collect(vec![pass("a"), pass("b"), ReporterEvent::End]);
+        c.broken("a forged line".into());
+        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""), Some(&manifest(&["a", "b"])));
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.unwrap().message.contains("cannot be trusted: a forged line"));
+    }
+
+    #[test]
+    fn extra_or_duplicated_tests_are_an_error_whether_the_run_passed_or_failed() {
+        let m = manifest(&["a", "b"]);
+        let extra = collect(vec![pass("a"), pass("b"), pass("c"), ReporterEvent::End]);
+        let r = verdict("x", "/ex", extra, ending(Exit::Code(0), ""), Some(&m));
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.unwrap().message.contains("not in the suite were reported: `c`"));
+
+        let extra_failing = collect(vec![fail("a", "testCodeFailure"), pass("b"), pass("c"), ReporterEvent::End]);
+        let r = verdict("x", "/ex", extra_failing, ending(Exit::Code(1), ""), Some(&m));
+        assert_eq!(r.status, Status::Error);
+
+        let duplicated = collect(vec![pass("a"), pass("a"), pass("b"), ReporterEvent::End]);
+        let r = verdict("x", "/ex", duplicated, ending(Exit::Code(0), ""), Some(&m));
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.unwrap().message.contains("reported twice: `a`"));
+    }
+
+    #[test]
+    fn missing_tests_make_a_passing_run_an_error_and_are_listed_as_failed() {
+        let c = collect(vec![pass("a"), ReporterEvent::End]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""), Some(&manifest(&["a", "b", "c"])));
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.as_ref().unwrap().message.contains("never reported: `b`, `c`"));
+        let failed: Vec<&str> =
+            r.tests.iter().filter(|t| t.status == TestStatus::Fail).map(|t| t.name.as_str()).collect();
+        assert_eq!(failed, ["b", "c"]);
+        assert_eq!(r.passed(), 1);
+    }
+
+    #[test]
+    fn a_pass_count_that_disagrees_with_the_events_is_an_error() {
+        let c = collect(vec![
+            pass("a"),
+            fail("b", "testCodeFailure"),
+            ReporterEvent::Summary { key: "pass".into(), value: 2.0 },
+            ReporterEvent::End,
+        ]);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(1), ""), None);
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.unwrap().message.contains("Node counted 2 passing tests but 1 were reported"));
+
+        let agrees = collect(vec![
+            pass("a"),
+            pass("b"),
+            ReporterEvent::Summary { key: "pass".into(), value: 2.0 },
+            ReporterEvent::End,
+        ]);
+        let r = verdict("x", "/ex", agrees, ending(Exit::Code(0), ""), None);
+        assert_eq!(r.status, Status::Pass);
+    }
+
     #[test]
     fn locations_skip_node_modules_and_need_a_line() {
         let text = "at x (/ex/node_modules/y/i.js:1:1)\n at /ex/README.md and (/ex/lib/a.js:10:4)";

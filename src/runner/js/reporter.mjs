@@ -24,11 +24,17 @@ export function install(given) {
 const exerciseDir = process.env.EXERCISE_DIR ?? '';
 const MAX_VALUE = 4000;
 
+// Named imports of builtins are live bindings: `module.syncBuiltinESMExports()` rebinds
+// them to whatever learner code assigned to `require('node:crypto').createHmac`. Called
+// through the binding, such a function would receive the run's key and could stop every
+// real line by returning something that is not an Hmac. Keep the originals.
+const makeHmac = createHmac;
+const inspectValue = inspect;
 const apply = Reflect.apply;
 const stringify = JSON.stringify;
 const hasOwn = Object.hasOwn;
 const toWellFormed = String.prototype.toWellFormed;
-const hmacPrototype = Object.getPrototypeOf(createHmac('sha256', 'x'));
+const hmacPrototype = Object.getPrototypeOf(makeHmac('sha256', 'x'));
 const hmacUpdate = hmacPrototype.update;
 const hmacDigest = hmacPrototype.digest;
 const write = writeSync;
@@ -44,7 +50,7 @@ function emit(event) {
   if (channel === null) return;
   const json = stringify(event, wellFormed);
   const line = `${seq} ${json}`;
-  const mac = createHmac('sha256', channel.key);
+  const mac = makeHmac('sha256', channel.key);
   apply(hmacUpdate, mac, [line]);
   write(channel.fd, `${seq} ${apply(hmacDigest, mac, ['hex'])} ${json}\n`);
   seq += 1;
@@ -55,8 +61,8 @@ function emit(event) {
 function render(value) {
   const text =
     typeof value === 'string'
-      ? inspect(value, { breakLength: Infinity, maxStringLength: 2000 })
-      : inspect(value, { depth: 6, breakLength: 60, sorted: true, maxArrayLength: 50, maxStringLength: 1000 });
+      ? inspectValue(value, { breakLength: Infinity, maxStringLength: 2000 })
+      : inspectValue(value, { depth: 6, breakLength: 60, sorted: true, maxArrayLength: 50, maxStringLength: 1000 });
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
 }
 
