@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 pub const FILE: &str = "tests.manifest";
 
 // Written by `roadmap dev check --record`, which is not wired to the CLI yet.
-#[allow(dead_code)]
 const HEADER: &str = "# The tests this suite reports, recorded by `roadmap dev check --record` from the reference\n# solution's run. `=` marks a test the untouched starter already passes (it earns no points);\n# `+` a test only a solution passes. roadmap compares every run's tests with this list.\n";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,7 +44,6 @@ impl Manifest {
         Ok(manifest)
     }
 
-    #[allow(dead_code)] // for `roadmap dev check --record`, not wired yet
     pub fn render(&self) -> String {
         let mut out = HEADER.to_string();
         for name in &self.tests {

@@ -532,3 +532,23 @@ fn replaced_assertions_do_not_pass_default() {
 fn replaced_assertions_do_not_pass_subreaper() {
     replaced_assertions_do_not_pass(Mode::Subreaper);
 }
+
+/// The learner's code searches its own heap for the run's key (a 64-hex string) and
+/// signs a passing run with it. The key lives outside the JavaScript heap, so the
+/// search finds nothing and the starter still fails.
+#[test]
+fn the_key_is_not_in_a_heap_snapshot() {
+    let sb = Sandbox::new();
+    sb.write(
+        "sum",
+        "sum.js",
+        r#"import { getHeapSnapshot } from 'node:v8';
+let text = '';
+for await (const chunk of getHeapSnapshot()) text += chunk;
+const keys = [...new Set(text.match(/"[0-9a-f]{64}"/g) ?? [])];
+console.log(`key candidates: ${keys.length}`);
+export function sum() { return 0; }
+"#,
+    );
+    sb.cmd().args(["run", "sum"]).assert().code(1).stdout(predicates::str::contains("key candidates: 0"));
+}

@@ -100,7 +100,11 @@ impl Collector {
     /// add up to means events were lost or invented.
     fn summary_disagrees(&self) -> Option<String> {
         let passed = self.tests.iter().filter(|t| t.status == TestStatus::Pass).count() as f64;
-        let reported = self.summary.iter().find(|(k, _)| k == "pass").map(|(_, v)| *v)?;
+        // Node reports its counts before the end; a run that ended without them lost
+        // events, or had them invented.
+        let Some(reported) = self.summary.iter().find(|(k, _)| k == "pass").map(|(_, v)| *v) else {
+            return Some("the run ended without Node's final counts".to_string());
+        };
         (reported != passed).then(|| format!("Node counted {reported} passing tests but {passed} were reported"))
     }
 
@@ -414,9 +418,16 @@ mod tests {
         }
     }
 
+    /// Collects `events` as the reporter sends them: Node's pass count comes before the
+    /// end, unless the events give one of their own.
     fn collect(events: Vec<ReporterEvent>) -> Collector {
         let mut c = Collector::default();
+        let counted = events.iter().any(|e| matches!(e, ReporterEvent::Summary { .. }));
         for e in events {
+            if matches!(e, ReporterEvent::End) && !counted {
+                let passed = c.tests.iter().filter(|t| t.status == TestStatus::Pass).count();
+                c.push(ReporterEvent::Summary { key: "pass".into(), value: passed as f64 });
+            }
             c.push(e);
         }
         c
@@ -553,6 +564,16 @@ mod tests {
             r.tests.iter().filter(|t| t.status == TestStatus::Fail).map(|t| t.name.as_str()).collect();
         assert_eq!(failed, ["b", "c"]);
         assert_eq!(r.passed(), 1);
+    }
+
+    #[test]
+    fn an_end_without_nodes_counts_is_an_error() {
+        let mut c = Collector::default();
+        c.push(pass("a"));
+        c.push(ReporterEvent::End);
+        let r = verdict("x", "/ex", c, ending(Exit::Code(0), ""), None);
+        assert_eq!(r.status, Status::Error);
+        assert!(r.problem.unwrap().message.contains("without Node's final counts"));
     }
 
     #[test]
