@@ -34,7 +34,7 @@ impl Course {
         if !self.check_manifests {
             return Ok(None);
         }
-        crate::runner::load_manifest(&self.files, exercise)
+        crate::manifest::Manifest::of(&self.files, exercise)
     }
 }
 

@@ -7,6 +7,8 @@
 //! passes: those earn no points, so an untouched workspace scores nothing.
 use std::collections::BTreeSet;
 
+use crate::curriculum::{CourseFiles, Exercise};
+
 pub const FILE: &str = "tests.manifest";
 
 // Written by `roadmap dev check --record`, which is not wired to the CLI yet.
@@ -21,6 +23,18 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The recorded manifest of `exercise`'s suite, read from the course (never from a
+    /// run folder, which the learner's code can write to), if the course has one.
+    pub fn of(files: &CourseFiles, exercise: &Exercise) -> anyhow::Result<Option<Manifest>> {
+        use anyhow::Context;
+        let rel = format!("{}/{FILE}", exercise.checks_rel());
+        if !files.is_file(&rel) {
+            return Ok(None);
+        }
+        let text = files.read_string(&rel)?;
+        Manifest::parse(&text).map(Some).map_err(anyhow::Error::msg).with_context(|| format!("{rel} is not valid"))
+    }
+
     pub fn parse(text: &str) -> Result<Manifest, String> {
         let mut manifest = Manifest::default();
         for (i, line) in text.lines().enumerate() {

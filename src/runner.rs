@@ -1,8 +1,9 @@
 //! Runs one hidden suite against learner code and returns a `Report`.
 //!
 //! The runner never prints. It hands events to whoever listens (the CLI, the watch
-//! view, CI formats) and enforces the limits: a wall-clock deadline after which the
-//! whole process group is killed, and a cap on the output it keeps.
+//! view, CI formats) and enforces the limits: containment (see `process`), a wall-clock
+//! deadline after which everything the run started is killed, a memory limit, and a cap
+//! on the output it keeps. The reporter's channel is verified line by line (`events`).
 #[cfg(target_os = "linux")]
 mod contain;
 mod events;
@@ -68,21 +69,26 @@ pub fn scratch_dir(root: &std::path::Path, name: &str) -> PathBuf {
     root.join(format!("{name}.{}.{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)))
 }
 
-/// Removes the run folders of roadmap processes that are gone (killed before they could).
+/// Removes the run folders of roadmap processes that are gone (killed before they
+/// could), once per run root and process.
 fn remove_stale_scratch(root: &std::path::Path) {
-    use std::sync::OnceLock;
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let Ok(entries) = std::fs::read_dir(root) else { return };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let owner = name.to_str().and_then(|n| n.rsplit('.').nth(1)).and_then(|p| p.parse::<u32>().ok());
-            let Some(owner) = owner else { continue };
-            if owner != std::process::id() && !std::path::Path::new(&format!("/proc/{owner}")).exists() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
+    static CLEANED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    {
+        let mut cleaned = CLEANED.lock().expect("cleaned roots");
+        if cleaned.iter().any(|r| r == root) {
+            return;
         }
-    });
+        cleaned.push(root.to_path_buf());
+    }
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let owner = name.to_str().and_then(|n| n.rsplit('.').nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let Some(owner) = owner else { continue };
+        if owner != std::process::id() && !std::path::Path::new(&format!("/proc/{owner}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Lays out the suite of `exercise` in `run_dir` and builds its run, for either runner.
@@ -125,21 +131,6 @@ pub fn prepare(
             })
         }
     }
-}
-
-/// The manifest of the suite of `exercise`, read from the course (never from the run
-/// folder, which the learner's code can write to).
-pub fn load_manifest(
-    files: &crate::curriculum::CourseFiles,
-    exercise: &crate::curriculum::Exercise,
-) -> anyhow::Result<Option<Manifest>> {
-    use anyhow::Context;
-    let rel = format!("{}/{}", exercise.checks_rel(), crate::manifest::FILE);
-    if !files.is_file(&rel) {
-        return Ok(None);
-    }
-    let text = files.read_string(&rel)?;
-    Manifest::parse(&text).map(Some).map_err(anyhow::Error::msg).with_context(|| format!("{rel} is not valid"))
 }
 
 /// What a listener hears while a run goes on.
