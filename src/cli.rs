@@ -58,7 +58,7 @@ pub enum Command {
         #[arg(long)]
         plain: bool,
     },
-    /// Grade every exercise of a workspace for CI (never changes the submission).
+    /// Grade one workspace for CI, or a whole class of them (never changes a submission).
     Grade(GradeArgs),
     /// Print a GitHub Actions workflow that grades a classroom's workspaces.
     CiTemplate,
@@ -80,22 +80,56 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct GradeArgs {
-    /// The workspace to grade (default: the one around the current folder).
-    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<GradeCommand>,
+    /// The workspaces to grade (default: the one around the current folder). With more
+    /// than one (`class/*/`), or with --out-dir or --shard, every submission gets its own
+    /// reports and the class a summary.
+    pub dirs: Vec<PathBuf>,
     /// Output format: human, json, junit or markdown; `FORMAT=FILE` writes to a file.
-    /// Repeat for several formats in one run.
+    /// Repeat for several formats in one run. (One workspace only.)
     #[arg(long, value_name = "FORMAT[=FILE]")]
     pub format: Vec<String>,
     /// Write the (single) format to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Where a class's reports go: one folder per submission and class.md, class.csv
+    /// and class.json.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Grade only these phases, exercises or projects (a week's assignment).
+    #[arg(long, value_name = "PHASE|EXERCISE", value_delimiter = ',', num_args = 1..)]
+    pub only: Vec<String>,
+    /// Grade only shard K of N of the submissions (for CI matrix jobs); join the shards'
+    /// class.json with `roadmap grade merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Packages to grade with (a folder holding node_modules, or node_modules itself),
+    /// for submissions that carry none of their own.
+    #[arg(long, value_name = "DIR")]
+    pub node_modules: Option<PathBuf>,
     /// How many suites to run at once (default: the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
-    /// Pass (exit 0) when at least this many points are earned, even if some exercises fail.
+    /// Pass (exit 0) when at least this many points are earned, even if some exercises
+    /// fail; for a class, every submission must reach it.
     #[arg(long, value_name = "POINTS")]
     pub fail_under: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GradeCommand {
+    /// Join the class.json of several shards into one class summary.
+    Merge {
+        /// The class.json files of the shards.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where class.md, class.csv and class.json go.
+        #[arg(long, value_name = "DIR", default_value = "roadmap-grades")]
+        out_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

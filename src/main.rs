@@ -1,4 +1,5 @@
 //! `roadmap`: graded, hands-on exercises from Node.js beginner to senior backend engineer.
+mod class;
 mod cli;
 mod commands;
 mod context;

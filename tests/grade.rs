@@ -241,3 +241,119 @@ fn tests_the_untouched_starter_already_passes_earn_no_points() {
     assert_eq!(greet["tests"][0]["points"], 0.0);
     assert!(first.contains("greets by name"), "{first}");
 }
+
+/// A class of three: alice solved `sum`, bob both exercises, and `carol` is no workspace.
+fn class() -> (Sandbox, Vec<std::path::PathBuf>) {
+    let sb = Sandbox::new();
+    let class = sb.dir.path().join("class");
+    for student in ["alice", "bob"] {
+        roadmap()
+            .current_dir(sb.dir.path())
+            .args(["init", &format!("class/{student}"), "--no-install", "--curriculum"])
+            .arg(sb.course())
+            .assert()
+            .success();
+    }
+    let solution = |id: &str, student: &str| {
+        let file = format!("{id}.js");
+        fs::copy(
+            sb.course().join("solutions/basics").join(id).join(&file),
+            class.join(student).join("exercises/basics").join(id).join(&file),
+        )
+        .unwrap();
+    };
+    solution("sum", "alice");
+    solution("sum", "bob");
+    solution("greet", "bob");
+    fs::create_dir_all(class.join("carol")).unwrap();
+    fs::create_dir_all(sb.dir.path().join("packages/node_modules")).unwrap();
+    let dirs = ["alice", "bob", "carol"].iter().map(|s| class.join(s)).collect();
+    (sb, dirs)
+}
+
+#[test]
+fn a_class_gets_a_report_per_submission_and_a_summary_per_student_and_phase() {
+    let (sb, dirs) = class();
+    let out = sb.dir.path().join("grades");
+    roadmap()
+        .arg("--curriculum")
+        .arg(sb.course())
+        .arg("grade")
+        .args(&dirs)
+        .arg("--node-modules")
+        .arg(sb.dir.path().join("packages"))
+        .arg("--out-dir")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(contains("Graded 3 submissions"));
+    let csv = fs::read_to_string(out.join("class.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "student,path,status,points,possible,passing,exercises,basics,flags");
+    assert!(rows[1].starts_with("alice,") && rows[1].ends_with(",graded,10,30,1,2,10,0"), "{csv}");
+    assert!(rows[2].starts_with("bob,") && rows[2].ends_with(",graded,30,30,2,2,30,0"), "{csv}");
+    assert!(rows[3].starts_with("carol,") && rows[3].contains(",error,0,30,"), "{csv}");
+    let alice: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("alice/results.json")).unwrap()).unwrap();
+    assert_eq!(alice["points"]["earned"], 10.0);
+    assert!(out.join("bob/junit.xml").is_file() && out.join("bob/summary.md").is_file());
+    assert!(fs::read_to_string(out.join("class.md")).unwrap().contains("| bob | 30/30 | 30 |"));
+    // A threshold makes the job fail when a submission falls short of it.
+    roadmap()
+        .arg("--curriculum")
+        .arg(sb.course())
+        .arg("grade")
+        .args(&dirs[..2])
+        .arg("--node-modules")
+        .arg(sb.dir.path().join("packages"))
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--fail-under", "20"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn shards_grade_each_submission_once_and_merge_into_one_class() {
+    let (sb, dirs) = class();
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let out = sb.dir.path().join(format!("shard-{k}"));
+        roadmap()
+            .arg("--curriculum")
+            .arg(sb.course())
+            .arg("grade")
+            .args(&dirs)
+            .arg("--node-modules")
+            .arg(sb.dir.path().join("packages"))
+            .args(["--shard", &format!("{k}/2"), "--out-dir"])
+            .arg(&out)
+            .assert()
+            .success();
+        shards.push(out.join("class.json"));
+    }
+    let students = |file: &std::path::Path| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+        v["students"].as_array().unwrap().iter().map(|s| s["student"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(students(&shards[0]), ["alice", "carol"]);
+    assert_eq!(students(&shards[1]), ["bob"]);
+    let merged = sb.dir.path().join("merged");
+    roadmap().args(["grade", "merge"]).args(&shards).arg("--out-dir").arg(&merged).assert().success();
+    assert_eq!(students(&merged.join("class.json")), ["alice", "bob", "carol"]);
+    assert_eq!(fs::read_to_string(merged.join("class.csv")).unwrap().lines().count(), 4);
+    // Merging a shard twice is refused: it would count a student twice.
+    roadmap().args(["grade", "merge"]).arg(&shards[0]).arg(&shards[0]).assert().code(2).stderr(contains("two shards"));
+    roadmap().args(["grade", "--shard", "3/2"]).assert().code(2).stderr(contains("--shard takes K/N"));
+}
+
+#[test]
+fn only_grades_one_weeks_assignment() {
+    let sb = graded_sandbox();
+    let out = sb.grade().args(["--only", "sum", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let v = json_of(&out);
+    assert_eq!(v["exercises"].as_array().unwrap().len(), 1);
+    assert_eq!(v["points"]["possible"], 10);
+    sb.grade().args(["--only", "basics"]).assert().code(1).stdout(contains("Points 10/30"));
+    sb.grade().args(["--only", "sume"]).assert().code(2).stderr(contains("did you mean sum"));
+}

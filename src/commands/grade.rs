@@ -1,13 +1,14 @@
-//! `roadmap grade [DIR]`: grades every exercise and project stage of a workspace without
-//! a terminal, for CI. It never touches the submission: it grades a private copy, with
-//! services of its own, and writes the results in the formats CI systems read.
+//! `roadmap grade [DIR]…`: grades every exercise and project stage of a workspace, or of
+//! a class of them, without a terminal, for CI. It never touches a submission: it grades
+//! private copies, with services of its own, and writes the results in the formats CI
+//! systems read, and for a class a summary per student and phase.
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use super::Code;
-use crate::cli::GradeArgs;
+use crate::cli::{GradeArgs, GradeCommand};
 use crate::context::{course_files, open_course};
 use crate::curriculum::{Course, CourseFiles, Exercise};
 use crate::flags;
@@ -64,12 +65,10 @@ fn outputs(args: &GradeArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
 }
 
 pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
-    let outputs = outputs(args)?;
+    if let Some(GradeCommand::Merge { files, out_dir }) = &args.command {
+        return merge(files, out_dir);
+    }
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    let start = args.dir.clone().unwrap_or_else(|| cwd.clone());
-    let Some(workspace) = Workspace::find(&crate::context::absolute(&start)?)? else {
-        bail!("{} is not a roadmap workspace (no .roadmap/workspace.toml at or above it)", start.display());
-    };
     // The course comes from the teacher: `--curriculum`, or the one built into roadmap.
     // Never from the submission (its workspace.toml or a curriculum.toml inside it),
     // which could name a course of its own and score full marks.
@@ -78,42 +77,28 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
         None => CourseFiles::Embedded,
     };
     let course = open_course(files)?;
-    if !workspace.root.join("node_modules").is_dir() {
-        bail!("{} has no node_modules: run `npm ci` in the workspace before grading", workspace.root.display());
-    }
-
-    let copy = PrivateCopy::of(&workspace)?;
-    let services = Services::ephemeral(&copy.root);
-    let exercises: Vec<(usize, &Exercise)> = course.curriculum.exercises.iter().enumerate().collect();
+    let selected = select(&course, &args.only)?;
     let jobs = args.jobs.unwrap_or_else(grade::default_jobs).max(1);
-    eprintln!("Grading {} exercises and stages ({jobs} at a time)…", exercises.len());
-    let results = grade::parallel(&exercises, jobs, |(_, exercise)| copy.grade(&course, &services, exercise));
-    drop(services);
-
-    let mut scored = Vec::new();
-    for ((index, exercise), result) in exercises.iter().zip(results) {
-        let report = match result {
-            Ok(report) => report,
-            Err(e) if e.downcast_ref::<StartError>().is_some_and(|s| matches!(s, StartError::NodeMissing)) => {
-                return Err(e);
-            }
-            // One exercise that cannot be graded costs its points, not the class's report.
-            Err(e) => Report::error(&exercise.id, format!("could not be graded: {e:#}")),
-        };
-        let manifest = course.manifest(exercise).unwrap_or(None);
-        let mut one = Scored::new((*exercise).clone(), index + 1, report, manifest.as_ref());
-        one.flags = flags::scan(&copy.workspace.exercise_dir(exercise), &exercise.files);
-        scored.push(one);
+    let modules = args.node_modules.as_deref().map(packages).transpose()?;
+    let class_mode = args.dirs.len() > 1 || args.out_dir.is_some() || args.shard.is_some();
+    if class_mode {
+        return grade_class(&course, &selected, args, jobs, modules.as_deref());
     }
+
+    let outputs = outputs(args)?;
+    let start = args.dirs.first().cloned().unwrap_or_else(|| cwd.clone());
+    let copy = PrivateCopy::of(&start, modules.as_deref())?;
+    eprintln!("Grading {} exercises and stages ({jobs} at a time)…", selected.len());
+    let started = std::time::Instant::now();
+    let services = Services::ephemeral(&copy.root);
+    let mut graded = grade_all(&course, &selected, std::slice::from_ref(&copy), &services, jobs)?;
+    drop(services);
+    let scored = graded.pop().unwrap_or_default();
     let totals = score::totals(&scored);
+    eprintln!("Graded in {:.1} s.", started.elapsed().as_secs_f64());
 
     for (format, file) in &outputs {
-        let text = match format {
-            Format::Human => ci::human(&scored, &totals),
-            Format::Json => ci::json(&scored, &totals),
-            Format::Junit => ci::junit(&scored),
-            Format::Markdown => ci::markdown(&scored, &totals),
-        };
+        let text = render(*format, &scored, &totals);
         match file {
             Some(path) => fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
             None => print!("{text}"),
@@ -121,12 +106,252 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
     }
     // The closing line CI logs and people look for.
     println!("Points {}/{}", fmt_points(totals.earned), totals.possible);
+    Ok(if meets(args, &totals) { Code::Success } else { Code::Failure })
+}
 
-    let passed = match args.fail_under {
+fn render(format: Format, scored: &[Scored], totals: &score::Totals) -> String {
+    match format {
+        Format::Human => ci::human(scored, totals),
+        Format::Json => ci::json(scored, totals),
+        Format::Junit => ci::junit(scored),
+        Format::Markdown => ci::markdown(scored, totals),
+    }
+}
+
+/// Whether a graded submission passes: every exercise, or the `--fail-under` points.
+fn meets(args: &GradeArgs, totals: &score::Totals) -> bool {
+    match args.fail_under {
         Some(threshold) => totals.earned >= threshold,
         None => totals.passing == totals.count,
+    }
+}
+
+/// The exercises to grade with their task ids (their place in the course): all, or
+/// those of the phases, exercises and projects `--only` names.
+fn select<'a>(course: &'a Course, only: &[String]) -> Result<Vec<(usize, &'a Exercise)>> {
+    let all = course.curriculum.exercises.iter().enumerate().map(|(i, e)| (i + 1, e));
+    if only.is_empty() {
+        return Ok(all.collect());
+    }
+    for name in only {
+        let known = course.curriculum.phases.iter().any(|p| &p.id == name)
+            || course
+                .curriculum
+                .exercises
+                .iter()
+                .any(|e| &e.id == name || e.stage.as_ref().is_some_and(|s| &s.project == name));
+        if !known {
+            crate::context::find_exercise(course, name)?;
+        }
+    }
+    let wanted = |e: &Exercise| {
+        only.iter().any(|n| n == &e.phase || n == &e.id || e.stage.as_ref().is_some_and(|s| &s.project == n))
     };
-    Ok(if passed { Code::Success } else { Code::Failure })
+    Ok(all.filter(|(_, e)| wanted(e)).collect())
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn parse_shard(text: &str) -> Result<(usize, usize)> {
+    let parsed = text.split_once('/').and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
+        _ => bail!("--shard takes K/N with 1 ≤ K ≤ N, like 2/4 (got `{text}`)"),
+    }
+}
+
+/// The `node_modules` folder given with --node-modules (itself, or inside it).
+fn packages(dir: &Path) -> Result<PathBuf> {
+    let dir = crate::context::absolute(dir)?;
+    let inner = dir.join("node_modules");
+    let found = if inner.is_dir() { inner } else { dir.clone() };
+    if !found.is_dir() || found.file_name().is_none_or(|n| n != "node_modules") {
+        bail!("{} holds no node_modules", dir.display());
+    }
+    Ok(found)
+}
+
+/// Grades every selected exercise of every copy, all in one pool of `jobs`, so a class
+/// keeps every core busy. Returns one list of scores per copy, in order.
+fn grade_all(
+    course: &Course,
+    selected: &[(usize, &Exercise)],
+    copies: &[PrivateCopy],
+    services: &Services,
+    jobs: usize,
+) -> Result<Vec<Vec<Scored>>> {
+    let work: Vec<(usize, usize, &Exercise)> =
+        (0..copies.len()).flat_map(|c| selected.iter().map(move |(task, e)| (c, *task, *e))).collect();
+    let results = grade::parallel(&work, jobs, |(c, _, exercise)| copies[*c].grade(course, services, exercise));
+    let mut graded: Vec<Vec<Scored>> = copies.iter().map(|_| Vec::new()).collect();
+    for ((c, task, exercise), result) in work.iter().zip(results) {
+        let report = match result {
+            Ok(report) => report,
+            Err(e) if e.downcast_ref::<StartError>().is_some_and(|s| matches!(s, StartError::NodeMissing)) => {
+                return Err(e);
+            }
+            // One exercise that cannot be graded costs its points, not the others'.
+            Err(e) => Report::error(&exercise.id, format!("could not be graded: {e:#}")),
+        };
+        let manifest = course.manifest(exercise).unwrap_or(None);
+        let mut one = Scored::new((*exercise).clone(), *task, report, manifest.as_ref());
+        one.flags = flags::scan(&copies[*c].workspace.exercise_dir(exercise), &exercise.files);
+        graded[*c].push(one);
+    }
+    Ok(graded)
+}
+
+/// Grades many submissions: a folder of reports for each, and the class's summary.
+fn grade_class(
+    course: &Course,
+    selected: &[(usize, &Exercise)],
+    args: &GradeArgs,
+    jobs: usize,
+    modules: Option<&Path>,
+) -> Result<Code> {
+    if !args.format.is_empty() || args.output.is_some() {
+        bail!(
+            "a class is written to --out-dir (JSON, JUnit and Markdown per submission, and the class summary); --format and --output are for one workspace"
+        );
+    }
+    let out_dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from("roadmap-grades"));
+    let mut dirs: Vec<PathBuf> = if args.dirs.is_empty() { vec![PathBuf::from(".")] } else { args.dirs.clone() };
+    dirs.sort();
+    dirs.dedup();
+    if let Some(shard) = &args.shard {
+        let (k, n) = parse_shard(shard)?;
+        dirs = dirs.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, d)| d).collect();
+    }
+    let names = student_names(&dirs);
+    let possible: u32 = selected.iter().map(|(_, e)| e.points).sum();
+    let started = std::time::Instant::now();
+    eprintln!("Grading {} submissions × {} exercises and stages ({jobs} at a time)…", dirs.len(), selected.len());
+
+    let mut students: Vec<Option<crate::class::Student>> = vec![None; dirs.len()];
+    let mut copies = Vec::new();
+    let mut owners = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        match PrivateCopy::of(dir, modules) {
+            Ok(copy) => {
+                copies.push(copy);
+                owners.push(i);
+            }
+            Err(e) => {
+                let message = format!("{e:#}");
+                students[i] =
+                    Some(crate::class::Student::failed(names[i].clone(), dir.display().to_string(), message, possible));
+            }
+        }
+    }
+    let scratch = std::env::temp_dir().join(format!("roadmap-class-{}", std::process::id()));
+    let services = Services::ephemeral(&scratch);
+    let graded = grade_all(course, selected, &copies, &services, jobs)?;
+    drop(services);
+    let _ = fs::remove_dir_all(&scratch);
+    // Time per submission is the class's time shared out: they ran side by side.
+    let each = started.elapsed().as_secs_f64() / copies.len().max(1) as f64;
+
+    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut all_meet = true;
+    for (scored, owner) in graded.iter().zip(&owners) {
+        let totals = score::totals(scored);
+        all_meet &= meets(args, &totals);
+        let folder = out_dir.join(&names[*owner]);
+        fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        for (format, file) in
+            [(Format::Json, "results.json"), (Format::Junit, "junit.xml"), (Format::Markdown, "summary.md")]
+        {
+            let path = folder.join(file);
+            fs::write(&path, render(format, scored, &totals))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let path = dirs[*owner].display().to_string();
+        students[*owner] = Some(crate::class::Student::graded(names[*owner].clone(), path, scored, &totals, each));
+    }
+    let students: Vec<crate::class::Student> = students.into_iter().flatten().collect();
+    all_meet &= args.fail_under.is_none() || students.iter().all(|s| s.status == "graded");
+    let class = crate::class::Class { version: crate::class::VERSION, phases: phases_of(course, selected), students };
+    write_class(&class, &out_dir)?;
+    for s in &class.students {
+        match &s.message {
+            Some(message) => println!("✗ {:24} not graded: {message}", s.student),
+            None => println!(
+                "  {:24} {}/{} points, {} of {} pass",
+                s.student,
+                fmt_points(s.points),
+                s.possible,
+                s.passing,
+                s.exercises
+            ),
+        }
+    }
+    println!(
+        "Graded {} submissions in {:.1} s; reports in {}",
+        class.students.len(),
+        started.elapsed().as_secs_f64(),
+        out_dir.display()
+    );
+    // Without a threshold a class grading succeeds once every report is written: the
+    // grades are the result, not a pass or fail of the job.
+    Ok(if args.fail_under.is_none() || all_meet { Code::Success } else { Code::Failure })
+}
+
+/// The phases of the selected exercises, in course order.
+fn phases_of(course: &Course, selected: &[(usize, &Exercise)]) -> Vec<String> {
+    course
+        .curriculum
+        .phases
+        .iter()
+        .filter(|p| selected.iter().any(|(_, e)| e.phase == p.id))
+        .map(|p| p.id.clone())
+        .collect()
+}
+
+fn write_class(class: &crate::class::Class, out_dir: &Path) -> Result<()> {
+    fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    for (file, text) in [("class.json", class.json()), ("class.csv", class.csv()), ("class.md", class.markdown())] {
+        let path = out_dir.join(file);
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Names for the submissions' report folders: the folder's own name, with its parent's
+/// in front where two would clash.
+fn student_names(dirs: &[PathBuf]) -> Vec<String> {
+    let base = |d: &PathBuf| {
+        let abs = std::path::absolute(d).unwrap_or_else(|_| d.clone());
+        abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "workspace".into())
+    };
+    let plain: Vec<String> = dirs.iter().map(base).collect();
+    dirs.iter()
+        .zip(&plain)
+        .map(|(d, name)| {
+            let clash = plain.iter().filter(|n| *n == name).count() > 1;
+            let name = if clash {
+                let abs = std::path::absolute(d).unwrap_or_else(|_| d.clone());
+                let parent = abs.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+                format!("{}-{name}", parent.unwrap_or_default())
+            } else {
+                name.clone()
+            };
+            name.replace(['/', '\\', ':'], "_")
+        })
+        .collect()
+}
+
+/// `roadmap grade merge`: one class summary out of the shards' class.json.
+fn merge(files: &[PathBuf], out_dir: &Path) -> Result<Code> {
+    let mut parts = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let class: crate::class::Class =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a roadmap class.json", file.display()))?;
+        parts.push(class);
+    }
+    let class = crate::class::Class::merge(parts).map_err(anyhow::Error::msg)?;
+    write_class(&class, out_dir)?;
+    println!("Merged {} submissions from {} shards into {}", class.students.len(), files.len(), out_dir.display());
+    Ok(Code::Success)
 }
 
 /// A copy of the submission in a temporary folder: grading runs the learner's code,
@@ -137,14 +362,27 @@ struct PrivateCopy {
 }
 
 impl PrivateCopy {
-    fn of(workspace: &Workspace) -> Result<PrivateCopy> {
+    /// Copies the workspace at or above `start`, with `modules` (or its own packages).
+    fn of(start: &Path, modules: Option<&Path>) -> Result<PrivateCopy> {
+        let Some(workspace) = Workspace::find(&crate::context::absolute(start)?)? else {
+            bail!("{} is not a roadmap workspace (no .roadmap/workspace.toml at or above it)", start.display());
+        };
+        let own = workspace.root.join("node_modules");
+        let packages = match modules {
+            Some(dir) => dir.to_path_buf(),
+            None if own.is_dir() => own,
+            None => bail!(
+                "{} has no node_modules: run `npm ci` in the workspace before grading, or pass --node-modules DIR",
+                workspace.root.display()
+            ),
+        };
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let root = std::env::temp_dir().join(format!("roadmap-grade-{}-{nanos}", std::process::id()));
         copy_tree(&workspace.root, &root, NOT_COPIED)?;
         // A copy, not a link: graded code may write to its packages, and must reach
         // nothing of the submission through them.
-        copy_tree(&workspace.root.join("node_modules"), &root.join("node_modules"), &[])
+        copy_tree(&packages, &root.join("node_modules"), &[])
             .context("cannot copy node_modules into the private copy")?;
         let copy = Workspace::find(&root)?.context("the private copy lost its workspace marker")?;
         Ok(PrivateCopy { root, workspace: copy })
