@@ -15,6 +15,7 @@ mod safe_fs;
 mod score;
 mod services;
 mod signals;
+mod suite_source;
 mod tui;
 mod watch;
 mod workspace;

@@ -19,6 +19,8 @@ pub struct Scored {
     pub free_tests: Vec<String>,
     /// What a teacher may want to review: learner code that reaches for the grader.
     pub flags: Vec<String>,
+    /// The source of each test, by name, where it could be found (`test_code`).
+    pub code: std::collections::BTreeMap<String, String>,
 }
 
 impl Scored {
@@ -43,7 +45,18 @@ impl Scored {
             _ if total == 0 => 0.0,
             _ => round2(f64::from(possible) * passed as f64 / total as f64),
         };
-        Scored { exercise, task_id, report, earned, possible, passed, total, free_tests, flags: Vec::new() }
+        Scored {
+            exercise,
+            task_id,
+            report,
+            earned,
+            possible,
+            passed,
+            total,
+            free_tests,
+            flags: Vec::new(),
+            code: Default::default(),
+        }
     }
 
     /// The points one passing test of this exercise is worth.

@@ -52,6 +52,10 @@ fn writes_json_junit_and_markdown_in_one_run() {
     assert_eq!(failed["task_id"], 2);
     assert!(failed["message"].as_str().unwrap().contains("expected: 'Hello, Linus!'"), "{failed}");
     assert!(!failed["message"].as_str().unwrap().contains("+ actual - expected"), "{failed}");
+    assert_eq!(
+        failed["test_code"],
+        "test('greets another name', { timeout: 1000 }, () => {\n  assert.equal(greet('Linus'), 'Hello, Linus!');\n});"
+    );
 
     let xml = fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");

@@ -193,7 +193,9 @@ fn grade_all(
             Err(e) => Report::error(&exercise.id, format!("could not be graded: {e:#}")),
         };
         let manifest = course.manifest(exercise).unwrap_or(None);
+        let code = crate::suite_source::test_codes(course, exercise, &report);
         let mut one = Scored::new((*exercise).clone(), *task, report, manifest.as_ref());
+        one.code = code;
         one.flags = flags::scan(&copies[*c].workspace.exercise_dir(exercise), &exercise.files);
         graded[*c].push(one);
     }

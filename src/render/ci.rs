@@ -44,6 +44,8 @@ pub fn json(scored: &[Scored], totals: &Totals) -> String {
                     "name": format!("{} › {}", s.exercise.id, t.name),
                     "status": match t.status { TestStatus::Pass => "pass", TestStatus::Fail => "fail" },
                     "message": failure_text(t),
+                    "test_code": s.code.get(&t.name),
+                    // Suites run in one process, so output cannot be told apart per test.
                     "output": Value::Null,
                     "task_id": s.task_id,
                     "points": if s.earns(t) { s.per_test() } else { 0.0 },
