@@ -87,13 +87,17 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
 
     let outputs = outputs(args)?;
     let start = args.dirs.first().cloned().unwrap_or_else(|| cwd.clone());
-    let copy = PrivateCopy::of(&start, modules.as_deref())?;
+    let submission = Submission::check(&start, modules.as_deref())?;
+    // One workspace: a copy that cannot be made is the command's error.
+    submission.make_copy()?;
     eprintln!("Grading {} exercises and stages ({jobs} at a time)…", selected.len());
     let started = std::time::Instant::now();
-    let services = Services::ephemeral(&copy.root);
-    let mut graded = grade_all(&course, &selected, std::slice::from_ref(&copy), &services, jobs)?;
+    let scratch = std::env::temp_dir().join(format!("roadmap-services-{}", std::process::id()));
+    let services = Services::ephemeral(&scratch);
+    let mut graded = grade_all(&course, &selected, std::slice::from_ref(&submission), &services, jobs)?;
     drop(services);
-    let scored = graded.pop().unwrap_or_default();
+    let _ = fs::remove_dir_all(&scratch);
+    let scored = graded.pop().unwrap_or(Ok(Vec::new())).map_err(anyhow::Error::msg)?;
     let totals = score::totals(&scored);
     eprintln!("Graded in {:.1} s.", started.elapsed().as_secs_f64());
 
@@ -170,21 +174,44 @@ fn packages(dir: &Path) -> Result<PathBuf> {
     Ok(found)
 }
 
-/// Grades every selected exercise of every copy, all in one pool of `jobs`, so a class
-/// keeps every core busy. Returns one list of scores per copy, in order.
+/// Grades every selected exercise of every submission, all in one pool of `jobs`, so a
+/// class keeps every core busy. A submission's private copy is made by the first of its
+/// runs and removed after the last, so copying overlaps grading and a class never holds
+/// more copies than it grades at once. Returns one list of scores per submission, or why
+/// it could not be copied.
 fn grade_all(
     course: &Course,
     selected: &[(usize, &Exercise)],
-    copies: &[PrivateCopy],
+    submissions: &[Submission],
     services: &Services,
     jobs: usize,
-) -> Result<Vec<Vec<Scored>>> {
+) -> Result<Vec<std::result::Result<Vec<Scored>, String>>> {
     let work: Vec<(usize, usize, &Exercise)> =
-        (0..copies.len()).flat_map(|c| selected.iter().map(move |(task, e)| (c, *task, *e))).collect();
-    let results = grade::parallel(&work, jobs, |(c, _, exercise)| copies[*c].grade(course, services, exercise));
-    let mut graded: Vec<Vec<Scored>> = copies.iter().map(|_| Vec::new()).collect();
+        (0..submissions.len()).flat_map(|c| selected.iter().map(move |(task, e)| (c, *task, *e))).collect();
+    for submission in submissions {
+        submission.left.store(selected.len(), std::sync::atomic::Ordering::SeqCst);
+    }
+    let results = grade::parallel(&work, jobs, |(c, _, exercise)| {
+        let submission = &submissions[*c];
+        let graded = submission.copy().map(|copy| {
+            let report = copy.grade(course, services, exercise);
+            let flags = flags::scan(&copy.workspace.exercise_dir(exercise), &exercise.files);
+            (report, flags)
+        });
+        submission.done_with_one();
+        graded
+    });
+    let mut graded: Vec<std::result::Result<Vec<Scored>, String>> =
+        submissions.iter().map(|_| Ok(Vec::new())).collect();
     for ((c, task, exercise), result) in work.iter().zip(results) {
-        let report = match result {
+        let (report, flags) = match result {
+            Ok(pair) => pair,
+            Err(why) => {
+                graded[*c] = Err(why);
+                continue;
+            }
+        };
+        let report = match report {
             Ok(report) => report,
             Err(e) if e.downcast_ref::<StartError>().is_some_and(|s| matches!(s, StartError::NodeMissing)) => {
                 return Err(e);
@@ -196,8 +223,10 @@ fn grade_all(
         let code = crate::suite_source::test_codes(course, exercise, &report);
         let mut one = Scored::new((*exercise).clone(), *task, report, manifest.as_ref());
         one.code = code;
-        one.flags = flags::scan(&copies[*c].workspace.exercise_dir(exercise), &exercise.files);
-        graded[*c].push(one);
+        one.flags = flags;
+        if let Ok(list) = &mut graded[*c] {
+            list.push(one);
+        }
     }
     Ok(graded)
 }
@@ -229,32 +258,38 @@ fn grade_class(
     eprintln!("Grading {} submissions × {} exercises and stages ({jobs} at a time)…", dirs.len(), selected.len());
 
     let mut students: Vec<Option<crate::class::Student>> = vec![None; dirs.len()];
-    let mut copies = Vec::new();
+    let mut submissions = Vec::new();
     let mut owners = Vec::new();
+    let fail = |i: usize, message: String| {
+        Some(crate::class::Student::failed(names[i].clone(), dirs[i].display().to_string(), message, possible))
+    };
     for (i, dir) in dirs.iter().enumerate() {
-        match PrivateCopy::of(dir, modules) {
-            Ok(copy) => {
-                copies.push(copy);
+        match Submission::check(dir, modules) {
+            Ok(submission) => {
+                submissions.push(submission);
                 owners.push(i);
             }
-            Err(e) => {
-                let message = format!("{e:#}");
-                students[i] =
-                    Some(crate::class::Student::failed(names[i].clone(), dir.display().to_string(), message, possible));
-            }
+            Err(e) => students[i] = fail(i, format!("{e:#}")),
         }
     }
-    let scratch = std::env::temp_dir().join(format!("roadmap-class-{}", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!("roadmap-services-{}", std::process::id()));
     let services = Services::ephemeral(&scratch);
-    let graded = grade_all(course, selected, &copies, &services, jobs)?;
+    let graded = grade_all(course, selected, &submissions, &services, jobs)?;
     drop(services);
     let _ = fs::remove_dir_all(&scratch);
     // Time per submission is the class's time shared out: they ran side by side.
-    let each = started.elapsed().as_secs_f64() / copies.len().max(1) as f64;
+    let each = started.elapsed().as_secs_f64() / submissions.len().max(1) as f64;
 
     fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     let mut all_meet = true;
-    for (scored, owner) in graded.iter().zip(&owners) {
+    for (result, owner) in graded.iter().zip(&owners) {
+        let scored = match result {
+            Ok(scored) => scored,
+            Err(why) => {
+                students[*owner] = fail(*owner, why.clone());
+                continue;
+            }
+        };
         let totals = score::totals(scored);
         all_meet &= meets(args, &totals);
         let folder = out_dir.join(&names[*owner]);
@@ -363,9 +398,19 @@ struct PrivateCopy {
     workspace: Workspace,
 }
 
-impl PrivateCopy {
-    /// Copies the workspace at or above `start`, with `modules` (or its own packages).
-    fn of(start: &Path, modules: Option<&Path>) -> Result<PrivateCopy> {
+/// A submission to grade: its workspace, the packages to grade it with, and its private
+/// copy while any of its runs needs it.
+struct Submission {
+    workspace: Workspace,
+    packages: PathBuf,
+    copy: std::sync::Mutex<Option<std::result::Result<std::sync::Arc<PrivateCopy>, String>>>,
+    /// Runs still to come; the copy goes when it reaches 0.
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl Submission {
+    /// The workspace at or above `start`, graded with `modules` or its own packages.
+    fn check(start: &Path, modules: Option<&Path>) -> Result<Submission> {
         let Some(workspace) = Workspace::find(&crate::context::absolute(start)?)? else {
             bail!("{} is not a roadmap workspace (no .roadmap/workspace.toml at or above it)", start.display());
         };
@@ -378,13 +423,48 @@ impl PrivateCopy {
                 workspace.root.display()
             ),
         };
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let root = std::env::temp_dir().join(format!("roadmap-grade-{}-{nanos}", std::process::id()));
+        Ok(Submission {
+            workspace,
+            packages,
+            copy: std::sync::Mutex::new(None),
+            left: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// Makes the private copy now, so that a failure is the caller's to report.
+    fn make_copy(&self) -> Result<()> {
+        let copy = PrivateCopy::of(&self.workspace, &self.packages)?;
+        *self.copy.lock().expect("copy lock") = Some(Ok(std::sync::Arc::new(copy)));
+        Ok(())
+    }
+
+    /// The private copy, made by the first run that asks.
+    fn copy(&self) -> std::result::Result<std::sync::Arc<PrivateCopy>, String> {
+        let mut slot = self.copy.lock().expect("copy lock");
+        slot.get_or_insert_with(|| {
+            PrivateCopy::of(&self.workspace, &self.packages).map(std::sync::Arc::new).map_err(|e| format!("{e:#}"))
+        })
+        .clone()
+    }
+
+    /// One run is over; after the last, the copy is removed.
+    fn done_with_one(&self) {
+        if self.left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.copy.lock().expect("copy lock").take();
+        }
+    }
+}
+
+impl PrivateCopy {
+    /// Copies `workspace` with `packages` as its node_modules into the temp folder.
+    fn of(workspace: &Workspace, packages: &Path) -> Result<PrivateCopy> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root = std::env::temp_dir().join(format!("roadmap-grade-{}-{n}", std::process::id()));
         copy_tree(&workspace.root, &root, NOT_COPIED)?;
         // A copy, not a link: graded code may write to its packages, and must reach
         // nothing of the submission through them.
-        copy_tree(&packages, &root.join("node_modules"), &[])
+        copy_tree(packages, &root.join("node_modules"), &[])
             .context("cannot copy node_modules into the private copy")?;
         let copy = Workspace::find(&root)?.context("the private copy lost its workspace marker")?;
         Ok(PrivateCopy { root, workspace: copy })
