@@ -241,6 +241,8 @@ fn the_template_is_what_github_classroom_reads() {
         .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/setup-node@")))
         .unwrap();
     assert_eq!(setup_node["with"]["node-version"].as_u64(), Some(22));
+    // The course's packages come from the workspace's lock file, as learners install them.
+    assert_eq!(step(&workflow, "Install the course's packages")["run"].as_str(), Some("npm ci"));
     let install = step(&workflow, "Install roadmap")["run"].as_str().unwrap();
     assert!(install.contains("--tag \"$ROADMAP_TAG\"") && !install.contains("--branch"), "{install}");
 }
