@@ -340,3 +340,20 @@ fn only_grades_one_weeks_assignment() {
     sb.grade().args(["--only", "basics"]).assert().code(1).stdout(contains("Points 10/30"));
     sb.grade().args(["--only", "sume"]).assert().code(2).stderr(contains("did you mean sum"));
 }
+
+#[test]
+fn what_a_killed_grading_left_in_the_temp_folder_is_removed_by_the_next() {
+    let sb = graded_sandbox();
+    let tmp = tempfile::tempdir().unwrap();
+    // A pid above the kernel's maximum belongs to no process; this test's own is alive.
+    let dead = 4_194_305;
+    for name in [format!("roadmap-grade-{dead}-1"), format!("roadmap-services-{dead}")] {
+        fs::create_dir_all(tmp.path().join(&name).join("node_modules")).unwrap();
+    }
+    let live = tmp.path().join(format!("roadmap-grade-{}-1", std::process::id()));
+    fs::create_dir_all(&live).unwrap();
+    sb.grade().env("TMPDIR", tmp.path()).assert().code(1);
+    assert!(!tmp.path().join(format!("roadmap-grade-{dead}-1")).exists());
+    assert!(!tmp.path().join(format!("roadmap-services-{dead}")).exists());
+    assert!(live.exists(), "a live grading's copy is left alone");
+}

@@ -77,6 +77,7 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
         None => CourseFiles::Embedded,
     };
     let course = open_course(files)?;
+    remove_leftovers(&std::env::temp_dir());
     let selected = select(&course, &args.only)?;
     let jobs = args.jobs.unwrap_or_else(grade::default_jobs).max(1);
     let modules = args.node_modules.as_deref().map(packages).transpose()?;
@@ -92,11 +93,9 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
     submission.make_copy()?;
     eprintln!("Grading {} exercises and stages ({jobs} at a time)…", selected.len());
     let started = std::time::Instant::now();
-    let scratch = std::env::temp_dir().join(format!("roadmap-services-{}", std::process::id()));
-    let services = Services::ephemeral(&scratch);
-    let mut graded = grade_all(&course, &selected, std::slice::from_ref(&submission), &services, jobs)?;
+    let services = GradeServices::start();
+    let mut graded = grade_all(&course, &selected, std::slice::from_ref(&submission), &services.services, jobs)?;
     drop(services);
-    let _ = fs::remove_dir_all(&scratch);
     let scored = graded.pop().unwrap_or(Ok(Vec::new())).map_err(anyhow::Error::msg)?;
     let totals = score::totals(&scored);
     eprintln!("Graded in {:.1} s.", started.elapsed().as_secs_f64());
@@ -272,11 +271,9 @@ fn grade_class(
             Err(e) => students[i] = fail(i, format!("{e:#}")),
         }
     }
-    let scratch = std::env::temp_dir().join(format!("roadmap-services-{}", std::process::id()));
-    let services = Services::ephemeral(&scratch);
-    let graded = grade_all(course, selected, &submissions, &services, jobs)?;
+    let services = GradeServices::start();
+    let graded = grade_all(course, selected, &submissions, &services.services, jobs)?;
     drop(services);
-    let _ = fs::remove_dir_all(&scratch);
     // Time per submission is the class's time shared out: they ran side by side.
     let each = started.elapsed().as_secs_f64() / submissions.len().max(1) as f64;
 
@@ -389,6 +386,48 @@ fn merge(files: &[PathBuf], out_dir: &Path) -> Result<Code> {
     write_class(&class, out_dir)?;
     println!("Merged {} submissions from {} shards into {}", class.students.len(), files.len(), out_dir.display());
     Ok(Code::Success)
+}
+
+/// The throwaway services of one grading, in a folder of the temp directory that goes
+/// with them.
+struct GradeServices {
+    services: Services,
+    dir: PathBuf,
+}
+
+impl GradeServices {
+    fn start() -> GradeServices {
+        let dir = std::env::temp_dir().join(format!("roadmap-services-{}", std::process::id()));
+        GradeServices { services: Services::ephemeral(&dir), dir }
+    }
+}
+
+impl Drop for GradeServices {
+    fn drop(&mut self) {
+        // Stop the servers before their folder goes.
+        self.services = Services::ephemeral(&self.dir);
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes what gradings that were killed (Ctrl-C, SIGKILL, a CI timeout) left in `tmp`:
+/// private copies and services folders whose roadmap process is gone.
+fn remove_leftovers(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let owner = name
+            .strip_prefix("roadmap-grade-")
+            .or_else(|| name.strip_prefix("roadmap-services-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = owner {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 /// A copy of the submission in a temporary folder: grading runs the learner's code,
