@@ -254,22 +254,19 @@ fn class() -> (Sandbox, Vec<std::path::PathBuf>) {
     (sb, dirs)
 }
 
+/// `roadmap grade` of `dirs` with the fixture course and the class's shared packages.
+fn class_grade(sb: &Sandbox, dirs: &[std::path::PathBuf]) -> assert_cmd::Command {
+    let mut cmd = roadmap();
+    cmd.arg("--curriculum").arg(sb.course()).arg("grade").args(dirs);
+    cmd.arg("--node-modules").arg(sb.dir.path().join("packages"));
+    cmd
+}
+
 #[test]
 fn a_class_gets_a_report_per_submission_and_a_summary_per_student_and_phase() {
     let (sb, dirs) = class();
     let out = sb.dir.path().join("grades");
-    roadmap()
-        .arg("--curriculum")
-        .arg(sb.course())
-        .arg("grade")
-        .args(&dirs)
-        .arg("--node-modules")
-        .arg(sb.dir.path().join("packages"))
-        .arg("--out-dir")
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(contains("Graded 3 submissions"));
+    class_grade(&sb, &dirs).arg("--out-dir").arg(&out).assert().success().stdout(contains("Graded 3 submissions"));
     let csv = fs::read_to_string(out.join("class.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows[0], "student,path,status,points,possible,passing,exercises,basics,flags");
@@ -282,18 +279,7 @@ fn a_class_gets_a_report_per_submission_and_a_summary_per_student_and_phase() {
     assert!(out.join("bob/junit.xml").is_file() && out.join("bob/summary.md").is_file());
     assert!(fs::read_to_string(out.join("class.md")).unwrap().contains("| bob | 30/30 | 30 |"));
     // A threshold makes the job fail when a submission falls short of it.
-    roadmap()
-        .arg("--curriculum")
-        .arg(sb.course())
-        .arg("grade")
-        .args(&dirs[..2])
-        .arg("--node-modules")
-        .arg(sb.dir.path().join("packages"))
-        .arg("--out-dir")
-        .arg(&out)
-        .args(["--fail-under", "20"])
-        .assert()
-        .code(1);
+    class_grade(&sb, &dirs[..2]).arg("--out-dir").arg(&out).args(["--fail-under", "20"]).assert().code(1);
 }
 
 #[test]
@@ -302,17 +288,7 @@ fn shards_grade_each_submission_once_and_merge_into_one_class() {
     let mut shards = Vec::new();
     for k in 1..=2 {
         let out = sb.dir.path().join(format!("shard-{k}"));
-        roadmap()
-            .arg("--curriculum")
-            .arg(sb.course())
-            .arg("grade")
-            .args(&dirs)
-            .arg("--node-modules")
-            .arg(sb.dir.path().join("packages"))
-            .args(["--shard", &format!("{k}/2"), "--out-dir"])
-            .arg(&out)
-            .assert()
-            .success();
+        class_grade(&sb, &dirs).args(["--shard", &format!("{k}/2"), "--out-dir"]).arg(&out).assert().success();
         shards.push(out.join("class.json"));
     }
     let students = |file: &std::path::Path| -> Vec<String> {

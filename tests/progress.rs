@@ -3,10 +3,8 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Sandbox, copy_tree, fixture, roadmap};
@@ -135,24 +133,7 @@ fn tampering_during_a_run_keeps_the_bad_copy() {
 fn in_watch_mode_tampering_loses_no_pass_and_is_reported() {
     let sb = sandbox();
     three_done(&sb);
-    let bin = assert_cmd::cargo::cargo_bin!("roadmap");
-    let mut child = Command::new(bin)
-        .arg("watch")
-        .current_dir(sb.ws())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = common::plain_watch(&sb.ws());
     let mut seen = Vec::new();
     let mut wait_for = |needle: &str| {
         let deadline = Instant::now() + Duration::from_secs(20);

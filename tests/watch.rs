@@ -1,9 +1,7 @@
 //! Watch mode end to end: in a real terminal (tmux) and without one (a pipe).
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
@@ -126,23 +124,7 @@ fn sigterm_restores_the_terminal_and_stops_the_run() {
 #[test]
 fn without_a_terminal_it_prints_plain_verdicts() {
     let sb = Sandbox::new();
-    let bin = assert_cmd::cargo::cargo_bin!("roadmap");
-    let mut child = Command::new(bin)
-        .arg("watch")
-        .current_dir(sb.ws())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = common::plain_watch(&sb.ws());
     let wait_for = |needle: &str| {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut seen = Vec::new();
