@@ -27,11 +27,13 @@ use clap::Parser;
 fn main() -> ExitCode {
     signals::install();
     let cli = cli::Cli::parse();
-    match commands::dispatch(cli) {
+    let code = match commands::dispatch(cli) {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("roadmap: {error:#}");
             commands::Code::Usage.into()
         }
-    }
+    };
+    runner::release();
+    code
 }

@@ -185,8 +185,15 @@ fn grade_all(
     services: &Services,
     jobs: usize,
 ) -> Result<Vec<std::result::Result<Vec<Scored>, String>>> {
-    let work: Vec<(usize, usize, &Exercise)> =
-        (0..submissions.len()).flat_map(|c| selected.iter().map(move |(task, e)| (c, *task, *e))).collect();
+    // Submissions are taken `jobs` at a time, and each exercise of those is run for all
+    // of them before the next: the runs side by side belong to different submissions,
+    // as with one process per submission, which measured faster than a submission's
+    // exercises side by side; and no more than `jobs` copies exist at once.
+    let indices: Vec<usize> = (0..submissions.len()).collect();
+    let work: Vec<(usize, usize, &Exercise)> = indices
+        .chunks(jobs)
+        .flat_map(|chunk| selected.iter().flat_map(move |(task, e)| chunk.iter().map(move |c| (*c, *task, *e))))
+        .collect();
     for submission in submissions {
         submission.left.store(selected.len(), std::sync::atomic::Ordering::SeqCst);
     }

@@ -28,8 +28,8 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use libc::c_char;
@@ -134,6 +134,14 @@ impl Contained {
 
     pub fn has_cgroup(&self) -> bool {
         self.cgroup.is_some()
+    }
+}
+
+impl Drop for Contained {
+    fn drop(&mut self) {
+        if let Some(cgroup) = self.cgroup.take() {
+            cgroup.recycle();
+        }
     }
 }
 
@@ -585,15 +593,38 @@ struct Cgroup {
     dirs: Vec<PathBuf>,
     memory: PathBuf,
     v2: bool,
+    /// The OOM kills counted before this run: a reused cgroup keeps its count.
+    oom_before: u64,
 }
 
 static NEXT_CGROUP: AtomicU64 = AtomicU64::new(1);
 
+/// Cgroups whose run is over, kept for the next runs of this process. A memory cgroup
+/// that is removed lingers in the kernel while pages it was charged for stay cached, and
+/// thousands of those (a day in watch mode, a class's grading) slow every later one down;
+/// reusing a few keeps their number at the number of runs at once.
+static IDLE: Mutex<Vec<Cgroup>> = Mutex::new(Vec::new());
+const IDLE_KEPT: usize = 8;
+
+/// Removes the cgroups kept for reuse; called when roadmap exits normally (a killed
+/// roadmap's are removed by the next one, see `remove_stale`).
+pub fn release_cgroups() {
+    let idle = std::mem::take(&mut *IDLE.lock().unwrap_or_else(|e| e.into_inner()));
+    drop(idle);
+}
+
 impl Cgroup {
-    /// Creates the run's cgroup, or `None` where this machine does not let us.
+    /// The run's cgroup, reused or created, or `None` where this machine does not let us.
     fn create(limits: Limits) -> Option<Cgroup> {
         if std::env::var_os("ROADMAP_NO_CGROUP").is_some() {
             return None;
+        }
+        let reused = IDLE.lock().ok().and_then(|mut idle| idle.pop());
+        if let Some(mut cgroup) = reused {
+            if cgroup.limit(limits) {
+                cgroup.oom_before = cgroup.oom_kills();
+                return Some(cgroup);
+            }
         }
         let parents = parents()?;
         let name = format!("roadmap-{}-{}", std::process::id(), NEXT_CGROUP.fetch_add(1, Ordering::Relaxed));
@@ -601,28 +632,42 @@ impl Cgroup {
         let memory = parents.memory.join(&name);
         fs::create_dir(&memory).ok()?;
         dirs.push(memory.clone());
-        let (limit_file, pids_dir) = if parents.v2 {
-            ("memory.max", Some(memory.clone()))
-        } else {
-            let pids = parents.pids.as_ref().map(|p| p.join(&name));
-            if let Some(dir) = &pids {
-                if fs::create_dir(dir).is_ok() {
-                    dirs.push(dir.clone());
+        if !parents.v2 {
+            if let Some(dir) = parents.pids.as_ref().map(|p| p.join(&name)) {
+                if fs::create_dir(&dir).is_ok() {
+                    dirs.push(dir);
                 }
             }
-            ("memory.limit_in_bytes", pids.filter(|d| d.is_dir()))
-        };
-        let cgroup = Cgroup { dirs, memory: memory.clone(), v2: parents.v2 };
-        if fs::write(memory.join(limit_file), limits.memory.to_string()).is_err() {
-            return None;
         }
+        let cgroup = Cgroup { dirs, memory, v2: parents.v2, oom_before: 0 };
         if parents.v2 {
-            let _ = fs::write(memory.join("memory.swap.max"), "0");
+            let _ = fs::write(cgroup.memory.join("memory.swap.max"), "0");
         }
-        if let Some(dir) = pids_dir {
-            let _ = fs::write(dir.join("pids.max"), limits.pids.to_string());
+        cgroup.limit(limits).then_some(cgroup)
+    }
+
+    /// Sets the run's limits; false if the memory limit cannot be set.
+    fn limit(&self, limits: Limits) -> bool {
+        let file = if self.v2 { "memory.max" } else { "memory.limit_in_bytes" };
+        if fs::write(self.memory.join(file), limits.memory.to_string()).is_err() {
+            return false;
         }
-        Some(cgroup)
+        if let Some(pids) = self.dirs.iter().find(|d| d.join("pids.max").exists()) {
+            let _ = fs::write(pids.join("pids.max"), limits.pids.to_string());
+        }
+        true
+    }
+
+    /// Keeps the cgroup for the next run if its run left nothing in it, else removes it.
+    fn recycle(self) {
+        self.sweep();
+        let empty =
+            self.dirs.iter().all(|d| fs::read_to_string(d.join("cgroup.procs")).is_ok_and(|p| p.trim().is_empty()));
+        if let (true, Ok(mut idle)) = (empty, IDLE.lock()) {
+            if idle.len() < IDLE_KEPT {
+                idle.push(self);
+            }
+        }
     }
 
     fn procs_files(&self) -> Vec<CString> {
@@ -635,12 +680,15 @@ impl Cgroup {
     }
 
     fn oom_killed(&self) -> bool {
+        self.oom_kills() > self.oom_before
+    }
+
+    fn oom_kills(&self) -> u64 {
         let file = if self.v2 { "memory.events" } else { "memory.oom_control" };
-        fs::read_to_string(self.memory.join(file)).is_ok_and(|text| {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("oom_kill "))
-                .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0))
-        })
+        fs::read_to_string(self.memory.join(file))
+            .ok()
+            .and_then(|text| text.lines().find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok()))
+            .unwrap_or(0)
     }
 
     /// Kills whatever is still in the cgroup (nothing, normally: init saw to it).
@@ -744,7 +792,7 @@ fn remove_stale(parents: &Parents) {
             if Path::new(&format!("/proc/{owner}")).exists() {
                 continue;
             }
-            let stale = Cgroup { dirs: vec![entry.path()], memory: entry.path(), v2: parents.v2 };
+            let stale = Cgroup { dirs: vec![entry.path()], memory: entry.path(), v2: parents.v2, oom_before: 0 };
             drop(stale);
         }
     }
@@ -765,6 +813,10 @@ mod tests {
     }
 
     fn run(script: &str) -> (Contained, io::PipeReader) {
+        run_with(script, Limits::default())
+    }
+
+    fn run_with(script: &str, limits: Limits) -> (Contained, io::PipeReader) {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         let (out_read, out_write) = io::pipe().unwrap();
@@ -775,7 +827,7 @@ mod tests {
             output: out_write.as_raw_fd(),
             report: out_write.as_raw_fd(),
             key: null.as_raw_fd(),
-            limits: Limits::default(),
+            limits,
         })
         .unwrap();
         (contained, out_read)
@@ -826,6 +878,24 @@ mod tests {
         c.stop();
         assert!(matches!(c.wait().unwrap(), Ending::Signal(_)));
         assert!(!alive("sleep 8643[45]"), "the run survived being stopped");
+    }
+
+    #[test]
+    fn an_oom_kill_is_the_runs_own_even_in_a_reused_cgroup() {
+        let small = Limits { memory: 64 * 1024 * 1024, pids: 64 };
+        let (hog, _out) = run_with("node -e 'const a = []; for (;;) a.push(Buffer.alloc(1e7, 1))'", small);
+        hog.wait().unwrap();
+        if !hog.has_cgroup() {
+            eprintln!("skipped: no cgroup can be made here");
+            return;
+        }
+        assert!(hog.hit_memory_limit());
+        drop(hog);
+        for _ in 0..3 {
+            let (calm, _out) = run_with("true", small);
+            assert_eq!(calm.wait().unwrap(), Ending::Code(0));
+            assert!(!calm.hit_memory_limit(), "a later run in a reused cgroup is blamed for an earlier OOM");
+        }
     }
 
     #[test]

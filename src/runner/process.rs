@@ -182,6 +182,12 @@ pub fn spawn(command: &Command, stdin_piped: bool, limits: Limits) -> io::Result
     Ok(Spawned { process, stdin: stdin_writer, output, report, key })
 }
 
+/// Gives back what runs kept for reuse (their cgroups); call before exiting.
+pub fn release() {
+    #[cfg(target_os = "linux")]
+    super::contain::release_cgroups();
+}
+
 /// 32 random bytes, hex-encoded.
 fn new_key() -> io::Result<String> {
     let mut bytes = [0u8; 32];
