@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use crate::manifest::Manifest;
 use crate::report::{Output, Report, TestResult};
 use events::ReporterEvent;
-pub use process::{DEFAULT_MEMORY, Limits, kill_group, release};
+pub use process::{DEFAULT_MEMORY, Limits, grade_untrusted, kill_group, release};
 use process::{Ending as ProcessEnding, Process};
 pub use results::Results;
 use tail::Tail;

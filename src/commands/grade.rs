@@ -77,6 +77,7 @@ pub fn run(flag: Option<&Path>, args: &GradeArgs) -> Result<Code> {
         None => CourseFiles::Embedded,
     };
     let course = open_course(files)?;
+    crate::runner::grade_untrusted();
     remove_leftovers(&std::env::temp_dir());
     let selected = select(&course, &args.only)?;
     let jobs = args.jobs.unwrap_or_else(grade::default_jobs).max(1);
